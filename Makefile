@@ -1,0 +1,76 @@
+# zone: build, test and install.  `make demo` runs a zone; `make check` runs every test.
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+BUILD      := build
+PKGS       := yajl libseccomp libcap libmnl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lmnl)
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -DZONE_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRCS   := $(wildcard util/*.c spec/*.c rootfs/*.c cgroups/*.c netns/*.c runtime/*.c)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
+HEADERS    := $(wildcard util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
+
+.PHONY: all deps install demo check check-unit check-asan check-integration clean
+
+all: $(BUILD)/zone
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/libzone.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/asan/libzone.a: $(SAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/zone: cmd/zone.c $(BUILD)/libzone.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) cmd/zone.c $(BUILD)/libzone.a $(PKG_LIBS) -o $@
+
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libzone.a $(PKG_LIBS) -o $@
+
+$(BUILD)/asan/unit/%: tests/unit/%.c $(BUILD)/asan/libzone.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) $< $(BUILD)/asan/libzone.a $(PKG_LIBS) -o $@
+
+deps:
+	@scripts/install-deps
+
+install: $(BUILD)/zone
+	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+check-unit: $(UNIT_BINS)
+	@tests/unit/run $(UNIT_BINS)
+
+check-asan: $(UNIT_SAN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/unit/run $(UNIT_SAN)
+
+check-integration: $(BUILD)/zone
+	@tests/integration/run
+
+check: deps
+	@$(MAKE) --no-print-directory all check-unit check-asan check-integration
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,566 @@
+/* zone's command line: runc's commands and flags, plus a few for people (stop).  Only parses
+   arguments, reports errors and calls the library. */
+#define _GNU_SOURCE
+#include "../runtime/runtime.h"
+#include "../spec/config.h"
+#include "../spec/defaults.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The global options: the only mutable globals, as they live for the whole command. */
+static struct zone_runtime runtime = { .root = ZONE_DEFAULT_ROOT };
+static const char *log_path;
+static bool log_json;
+
+static void
+log_error (const char *msg)
+{
+  fprintf (stderr, "zone: %s\n", msg);
+  if (log_path)
+    {
+      FILE *f = fopen (log_path, "ae");
+      if (f == NULL)
+        return;
+      {
+        struct timespec ts;
+        struct tm tm;
+        char when[64];
+        clock_gettime (CLOCK_REALTIME, &ts);
+        gmtime_r (&ts.tv_sec, &tm);
+        strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (log_json)
+          {
+            struct strbuf sb = { 0 };
+            strbuf_append (&sb, "{\"level\":\"error\",\"msg\":");
+            strbuf_append_json_string (&sb, msg);
+            strbuf_appendf (&sb, ",\"time\":\"%s\"}\n", when);
+            fputs (sb.buf, f);
+            free (sb.buf);
+          }
+        else
+          fprintf (f, "time=\"%s\" level=error msg=\"%s\"\n", when, msg);
+      }
+      fclose (f);
+    }
+}
+
+static int
+fail (zerr **err)
+{
+  log_error (*err ? (*err)->msg : "unknown error");
+  zerr_free (err);
+  return 1;
+}
+
+static int
+usage_error (const char *fmt, const char *arg)
+{
+  char buf[512];
+  snprintf (buf, sizeof buf, fmt, arg);
+  log_error (buf);
+  return 1;
+}
+
+static void
+print_help (void)
+{
+  fputs ("zone: run and protect many small applications on one host (an OCI runtime)\n\n"
+         "usage: zone [global options] COMMAND [options] [ARGS]\n\n"
+         "commands:\n"
+         "  create ID     create a zone from an OCI bundle (waits for start)\n"
+         "  start ID      start the process of a created zone\n"
+         "  run ID        create and start a zone, wait for it unless --detach\n"
+         "  state ID      print the OCI state of a zone as JSON\n"
+         "  kill ID [SIG] send a signal to the zone's init (SIGTERM by default)\n"
+         "  stop ID       SIGTERM, wait --timeout seconds (10), then SIGKILL\n"
+         "  delete ID     remove a stopped zone (--force: also a running one)\n"
+         "  list          list zones (--format table|json, --quiet)\n"
+         "  spec          write a default config.json (--bundle DIR, --rootless)\n"
+         "  features      print what this runtime supports (runtime-spec features.md)\n\n"
+         "global options:\n"
+         "  --root DIR            state directory (default " ZONE_DEFAULT_ROOT ")\n"
+         "  --log FILE            also write errors to FILE\n"
+         "  --log-format FORMAT   text or json\n"
+         "  --debug               more output\n"
+         "  --systemd-cgroup      manage cgroups through systemd\n"
+         "  --version, --help\n",
+         stdout);
+}
+
+static int
+parse_signal (const char *s)
+{
+  static const struct
+  {
+    const char *name;
+    int sig;
+  } table[] = {
+    { "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT },   { "ILL", SIGILL },     { "TRAP", SIGTRAP },
+    { "ABRT", SIGABRT }, { "IOT", SIGIOT },     { "BUS", SIGBUS },     { "FPE", SIGFPE },     { "KILL", SIGKILL },
+    { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },
+    { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+    { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },   { "URG", SIGURG },     { "XCPU", SIGXCPU },
+    { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+    { "POLL", SIGPOLL }, { "PWR", SIGPWR },     { "SYS", SIGSYS },
+  };
+  char *end;
+  long n = strtol (s, &end, 10);
+
+  if (*s && *end == '\0')
+    return n > 0 && n <= SIGRTMAX ? (int) n : -1;
+  if (strncasecmp (s, "SIG", 3) == 0)
+    s += 3;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strcasecmp (table[i].name, s) == 0)
+      return table[i].sig;
+  if (strncasecmp (s, "RTMIN", 5) == 0 || strncasecmp (s, "RTMAX", 5) == 0)
+    {
+      int base = strncasecmp (s, "RTMIN", 5) == 0 ? SIGRTMIN : SIGRTMAX;
+      long off = s[5] ? strtol (s + 5, &end, 10) : 0;
+      if (s[5] && *end)
+        return -1;
+      base += (int) off;
+      return base >= SIGRTMIN && base <= SIGRTMAX ? base : -1;
+    }
+  return -1;
+}
+
+/* One positional argument, the id. */
+static int
+need_id (int argc, char **argv, const char *cmd, const char **id)
+{
+  if (optind >= argc)
+    return usage_error ("%s: missing container id", cmd);
+  *id = argv[optind++];
+  return 0;
+}
+
+static int
+cmd_create_or_run (int argc, char **argv, bool run)
+{
+  static const struct option opts[] = {
+    { "bundle", required_argument, NULL, 'b' },
+    { "pid-file", required_argument, NULL, 'p' },
+    { "console-socket", required_argument, NULL, 'c' },
+    { "no-pivot", no_argument, NULL, 'P' },
+    { "no-new-keyring", no_argument, NULL, 'K' },
+    { "preserve-fds", required_argument, NULL, 'f' },
+    { "detach", no_argument, NULL, 'd' },
+    { "keep", no_argument, NULL, 'k' },
+    { "no-subreaper", no_argument, NULL, 'S' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct zone_create_opts o = { 0 };
+  const char *id = NULL;
+  zerr *err = NULL;
+  int c, code = 0;
+
+  while ((c = getopt_long (argc, argv, run ? "+b:d" : "+b:", opts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case 'b':
+          o.bundle = optarg;
+          break;
+        case 'p':
+          o.pid_file = optarg;
+          break;
+        case 'c':
+          o.console_socket = optarg;
+          break;
+        case 'P':
+          o.no_pivot = true;
+          break;
+        case 'K':
+          o.no_new_keyring = true;
+          break;
+        case 'f':
+          {
+            char *end;
+            long n = strtol (optarg, &end, 10);
+            if (*end || n < 0 || n > 65536)
+              return usage_error ("--preserve-fds: `%s` is not a number of fds", optarg);
+            o.preserve_fds = (int) n;
+          }
+          break;
+        case 'd':
+          if (!run)
+            return usage_error ("create: unknown flag %s", "--detach");
+          o.detach = true;
+          break;
+        case 'k':
+          if (!run)
+            return usage_error ("create: unknown flag %s", "--keep");
+          o.keep = true;
+          break;
+        case 'S':
+          break;
+        default:
+          return usage_error ("%s: bad option (see zone --help)", run ? "run" : "create");
+        }
+    }
+  if (need_id (argc, argv, run ? "run" : "create", &id))
+    return 1;
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  if (o.detach && o.keep)
+    return usage_error ("run: %s cannot be used together", "--detach and --keep");
+  if (!run)
+    return zone_create (&runtime, id, &o, &err) < 0 ? fail (&err) : 0;
+  if (zone_run (&runtime, id, &o, &code, &err) < 0)
+    return fail (&err);
+  return code;
+}
+
+static int
+cmd_simple (int argc, char **argv, const char *name, int (*fn) (const struct zone_runtime *, const char *, zerr **))
+{
+  const char *id;
+  zerr *err = NULL;
+  optind = 1;
+  if (argc > 1 && argv[1][0] == '-' && strcmp (argv[1], "--") != 0)
+    return usage_error ("%s: unknown flag `%s`", argv[1]);
+  if (argc > 1 && strcmp (argv[1], "--") == 0)
+    optind = 2;
+  if (need_id (argc, argv, name, &id))
+    return 1;
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  return fn (&runtime, id, &err) < 0 ? fail (&err) : 0;
+}
+
+static int
+print_state (const struct zone_runtime *rt, const char *id, zerr **err)
+{
+  cleanup_state struct zone_state *st = NULL;
+  cleanup_free char *json = NULL;
+  int ret = zone_get_state (rt, id, &st, err);
+  if (ret < 0)
+    return ret;
+  json = zone_state_to_json (st, true);
+  printf ("%s\n", json);
+  return 0;
+}
+
+static int
+cmd_kill (int argc, char **argv)
+{
+  static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+  const char *id;
+  bool all = false;
+  int c, sig = SIGTERM;
+  zerr *err = NULL;
+
+  while ((c = getopt_long (argc, argv, "a", opts, NULL)) != -1)
+    {
+      if (c != 'a')
+        return usage_error ("%s: bad option", "kill");
+      all = true;
+    }
+  if (need_id (argc, argv, "kill", &id))
+    return 1;
+  if (optind < argc)
+    {
+      sig = parse_signal (argv[optind]);
+      if (sig < 0)
+        return usage_error ("kill: unknown signal `%s`", argv[optind]);
+      optind++;
+    }
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  return zone_kill (&runtime, id, sig, all, &err) < 0 ? fail (&err) : 0;
+}
+
+static int
+cmd_delete (int argc, char **argv)
+{
+  static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+  bool force = false;
+  const char *id;
+  zerr *err = NULL;
+  int c;
+
+  while ((c = getopt_long (argc, argv, "f", opts, NULL)) != -1)
+    {
+      if (c != 'f')
+        return usage_error ("%s: bad option", "delete");
+      force = true;
+    }
+  if (need_id (argc, argv, "delete", &id))
+    return 1;
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  return zone_delete (&runtime, id, force, &err) < 0 ? fail (&err) : 0;
+}
+
+static int
+cmd_stop (int argc, char **argv)
+{
+  static const struct option opts[] = { { "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
+  const char *id;
+  zerr *err = NULL;
+  int c, timeout = 10;
+
+  while ((c = getopt_long (argc, argv, "t:", opts, NULL)) != -1)
+    {
+      char *end;
+      long n;
+      if (c != 't')
+        return usage_error ("%s: bad option", "stop");
+      n = strtol (optarg, &end, 10);
+      if (*end || n < 0 || n > 86400)
+        return usage_error ("stop: --timeout `%s` is not a number of seconds", optarg);
+      timeout = (int) n;
+    }
+  if (need_id (argc, argv, "stop", &id))
+    return 1;
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  return zone_stop (&runtime, id, timeout, &err) < 0 ? fail (&err) : 0;
+}
+
+static int
+cmd_list (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "format", required_argument, NULL, 'f' },
+    { "quiet", no_argument, NULL, 'q' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct zone_state **states = NULL;
+  bool quiet = false, json = false;
+  size_t n = 0, w_id = 2, w_bundle = 6;
+  zerr *err = NULL;
+  int c;
+
+  while ((c = getopt_long (argc, argv, "f:q", opts, NULL)) != -1)
+    {
+      if (c == 'q')
+        quiet = true;
+      else if (c == 'f' && (strcmp (optarg, "json") == 0 || strcmp (optarg, "table") == 0))
+        json = optarg[0] == 'j';
+      else if (c == 'f')
+        return usage_error ("list: unknown format `%s` (table or json)", optarg);
+      else
+        return usage_error ("%s: bad option", "list");
+    }
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  if (zone_list (&runtime, &states, &n, &err) < 0)
+    return fail (&err);
+  if (json)
+    {
+      printf ("[");
+      for (size_t i = 0; i < n; i++)
+        {
+          cleanup_free char *s = zone_state_to_json (states[i], true);
+          printf ("%s%s", i ? "," : "", s);
+        }
+      printf ("]\n");
+    }
+  else if (quiet)
+    for (size_t i = 0; i < n; i++)
+      printf ("%s\n", states[i]->id);
+  else
+    {
+      for (size_t i = 0; i < n; i++)
+        {
+          w_id = strlen (states[i]->id) > w_id ? strlen (states[i]->id) : w_id;
+          w_bundle = strlen (states[i]->bundle) > w_bundle ? strlen (states[i]->bundle) : w_bundle;
+        }
+      printf ("%-*s   %-7s   %-8s   %-*s   %-30s   %s\n", (int) w_id, "ID", "PID", "STATUS", (int) w_bundle,
+              "BUNDLE", "CREATED", "OWNER");
+      for (size_t i = 0; i < n; i++)
+        {
+          struct zone_state *s = states[i];
+          int pid = strcmp (s->status, "stopped") == 0 ? 0 : s->pid;
+          printf ("%-*s   %-7d   %-8s   %-*s   %-30s   %s\n", (int) w_id, s->id, pid, s->status, (int) w_bundle,
+                  s->bundle, s->created, s->owner);
+        }
+    }
+  for (size_t i = 0; i < n; i++)
+    zone_state_free (states[i]);
+  free (states);
+  return 0;
+}
+
+static int
+cmd_spec (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "bundle", required_argument, NULL, 'b' },
+    { "rootless", no_argument, NULL, 'r' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *bundle = ".";
+  cleanup_free char *path = NULL, *text = NULL;
+  bool rootless = false;
+  zerr *err = NULL;
+  int c, fd;
+
+  while ((c = getopt_long (argc, argv, "b:", opts, NULL)) != -1)
+    {
+      if (c == 'b')
+        bundle = optarg;
+      else if (c == 'r')
+        rootless = true;
+      else
+        return usage_error ("%s: bad option", "spec");
+    }
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  if (asprintf (&path, "%s/config.json", bundle) < 0)
+    abort ();
+  text = zone_default_config (rootless, getuid (), getgid ());
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      if (errno == EEXIST)
+        return usage_error ("spec: `%s` exists: remove it first", path);
+      zerr_sys (&err, "spec: create `%s`", path);
+      return fail (&err);
+    }
+  if (write_all (fd, text, strlen (text)) < 0)
+    {
+      zerr_sys (&err, "spec: write `%s`", path);
+      close (fd);
+      return fail (&err);
+    }
+  close (fd);
+  return 0;
+}
+
+static int
+cmd_features (int argc, char **argv)
+{
+  cleanup_free char *json = NULL;
+  (void) argv;
+  if (argc > 1)
+    return usage_error ("unexpected argument `%s`", argv[1]);
+  json = zone_features_json ();
+  fputs (json, stdout);
+  return 0;
+}
+
+static int
+cmd_later (const char *name)
+{
+  char buf[256];
+  snprintf (buf, sizeof buf, "`%s` is not available yet in this version of zone", name);
+  log_error (buf);
+  return 1;
+}
+
+int
+main (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, 'r' },
+    { "log", required_argument, NULL, 'l' },
+    { "log-format", required_argument, NULL, 'F' },
+    { "log-level", required_argument, NULL, 'L' },
+    { "debug", no_argument, NULL, 'D' },
+    { "systemd-cgroup", no_argument, NULL, 's' },
+    { "rootless", required_argument, NULL, 'R' },
+    { "criu", required_argument, NULL, 'C' },
+    { "version", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  static const char *const later[] = { "exec", "ps", "pause", "resume", "update", "events", "checkpoint", "restore" };
+  const char *cmd;
+  int c;
+
+  while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case 'r':
+          runtime.root = optarg;
+          break;
+        case 'l':
+          log_path = optarg;
+          break;
+        case 'F':
+          if (strcmp (optarg, "json") != 0 && strcmp (optarg, "text") != 0)
+            return usage_error ("--log-format: unknown format `%s` (text or json)", optarg);
+          log_json = optarg[0] == 'j';
+          break;
+        case 'D':
+          runtime.debug = true;
+          break;
+        case 'L':
+        case 'R':
+        case 'C':
+          break;
+        case 's':
+          runtime.systemd_cgroup = true;
+          break;
+        case 'v':
+          {
+            const struct scmp_version *v = seccomp_version ();
+            printf ("zone version %s\nspec: %s\nlibseccomp: %u.%u.%u\n", ZONE_VERSION, ZONE_OCI_VERSION, v->major,
+                    v->minor, v->micro);
+          }
+          return 0;
+        case 'h':
+          print_help ();
+          return 0;
+        default:
+          return usage_error ("%s", "unknown global option (see zone --help)");
+        }
+    }
+  if (optind >= argc)
+    {
+      print_help ();
+      return 1;
+    }
+  cmd = argv[optind];
+  argc -= optind;
+  argv += optind;
+  optind = 1;
+
+  if (strcmp (cmd, "create") == 0)
+    return cmd_create_or_run (argc, argv, false);
+  if (strcmp (cmd, "run") == 0)
+    return cmd_create_or_run (argc, argv, true);
+  if (strcmp (cmd, "start") == 0)
+    return cmd_simple (argc, argv, "start", zone_start);
+  if (strcmp (cmd, "state") == 0)
+    return cmd_simple (argc, argv, "state", print_state);
+  if (strcmp (cmd, "kill") == 0)
+    return cmd_kill (argc, argv);
+  if (strcmp (cmd, "delete") == 0 || strcmp (cmd, "rm") == 0)
+    return cmd_delete (argc, argv);
+  if (strcmp (cmd, "stop") == 0)
+    return cmd_stop (argc, argv);
+  if (strcmp (cmd, "list") == 0 || strcmp (cmd, "ls") == 0)
+    return cmd_list (argc, argv);
+  if (strcmp (cmd, "spec") == 0)
+    return cmd_spec (argc, argv);
+  if (strcmp (cmd, "features") == 0)
+    return cmd_features (argc, argv);
+  if (strcmp (cmd, "help") == 0)
+    {
+      print_help ();
+      return 0;
+    }
+  for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+    if (strcmp (cmd, later[i]) == 0)
+      return cmd_later (cmd);
+  return usage_error ("unknown command `%s` (see zone --help)", cmd);
+}

@@ -1,0 +1,271 @@
+#define _GNU_SOURCE
+#include "rootfs.h"
+#include "mountopts.h"
+#include "resolve.h"
+#include "internal.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+int
+rootfs_prepare (struct rootfs_ctx *ctx, zerr **err)
+{
+  /* Nothing mounted from here on may reach the host: everything below / becomes a slave. */
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return zerr_sys (err, "make / a recursive slave mount");
+  /* pivot_root needs the new root to be a mount point. */
+  if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return zerr_sys (err, "bind mount the rootfs `%s`", ctx->rootfs);
+  if (mount (NULL, ctx->rootfs, NULL, MS_PRIVATE, NULL) < 0)
+    return zerr_sys (err, "make the rootfs mount private");
+  ctx->root_fd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx->root_fd < 0)
+    return zerr_sys (err, "open the rootfs `%s`", ctx->rootfs);
+  return 0;
+}
+
+/* Flags the kernel keeps locked on a mount made in a user namespace: a remount must repeat them. */
+static unsigned long
+locked_flags (const char *path)
+{
+  struct statvfs sv;
+  unsigned long r = 0;
+  if (statvfs (path, &sv) < 0)
+    return 0;
+  if (sv.f_flag & ST_NOSUID)
+    r |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    r |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    r |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME)
+    r |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME)
+    r |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME)
+    r |= MS_RELATIME;
+  return r;
+}
+
+int
+remount_bind (const char *path, unsigned long flags, bool keep_locked, zerr **err)
+{
+  flags &= ~(MS_BIND | MS_REC | MS_REMOUNT);
+  if (keep_locked)
+    flags |= locked_flags (path);
+  if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
+    return zerr_sys (err, "remount `%s`", path);
+  return 0;
+}
+
+static bool
+host_is_cgroup2 (void)
+{
+  struct statfs sf;
+  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* On a v1 or hybrid host: a tmpfs holding one fresh mount per hierarchy, as the host has them. */
+static int
+mount_cgroup_v1_tree (struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o, zerr **err)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
+  cleanup_free char *line = NULL;
+  size_t n = 0;
+  char target[64];
+  int ret;
+
+  {
+    cleanup_close int fd = mkpath_in_root (ctx->root_fd, dest, false, err);
+    if (fd < 0)
+      return fd;
+    fd_path (fd, target);
+    if (mount ("cgroup", target, "tmpfs", (o->flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               "mode=755") < 0)
+      return zerr_sys (err, "mount tmpfs on `%s`", dest);
+  }
+  if (f == NULL)
+    return zerr_sys (err, "open /proc/self/mountinfo");
+  while (getline (&line, &n, f) > 0)
+    {
+      char *sep = strstr (line, " - "), *fields[3] = { 0 }, *save = NULL, *mnt, *name, *opts;
+      cleanup_free char *sub = NULL;
+      cleanup_close int fd = -1;
+      bool v2;
+
+      if (sep == NULL)
+        continue;
+      fields[0] = strtok_r (sep + 3, " ", &save); /* fstype */
+      fields[1] = strtok_r (NULL, " ", &save);    /* source */
+      fields[2] = strtok_r (NULL, " \n", &save);  /* super options */
+      if (!fields[0] || !fields[2])
+        continue;
+      v2 = strcmp (fields[0], "cgroup2") == 0;
+      if (!v2 && strcmp (fields[0], "cgroup") != 0)
+        continue;
+      /* Field 5 is the mount point. */
+      strtok_r (line, " ", &save);
+      for (int i = 0; i < 3; i++)
+        strtok_r (NULL, " ", &save);
+      mnt = strtok_r (NULL, " ", &save);
+      if (mnt == NULL || strncmp (mnt, "/sys/fs/cgroup/", 15) != 0)
+        continue;
+      name = mnt + 15;
+      if (strchr (name, '/'))
+        continue;
+      if (asprintf (&sub, "%s/%s", dest, name) < 0)
+        return zerr_set (err, ENOMEM, "out of memory");
+      fd = mkpath_in_root (ctx->root_fd, sub, false, err);
+      if (fd < 0)
+        return fd;
+      fd_path (fd, target);
+      /* Keep only the hierarchy's identity (controllers, name=) from the super options. */
+      opts = fields[2];
+      if (strncmp (opts, "rw,", 3) == 0 || strncmp (opts, "ro,", 3) == 0)
+        opts += 3;
+      else if (strcmp (opts, "rw") == 0 || strcmp (opts, "ro") == 0)
+        opts = NULL;
+      ret = mount ("cgroup", target, v2 ? "cgroup2" : "cgroup", o->flags & ~MS_REMOUNT, v2 ? NULL : opts);
+      if (ret < 0)
+        return zerr_sys (err, "mount cgroup hierarchy on `%s`", sub);
+    }
+  if (o->flags & MS_RDONLY)
+    {
+      cleanup_close int fd = open_in_root (ctx->root_fd, dest, 0);
+      if (fd < 0)
+        {
+          errno = -fd;
+          return zerr_sys (err, "reopen `%s`", dest);
+        }
+      fd_path (fd, target);
+      if (mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+        return zerr_sys (err, "remount `%s` read-only", dest);
+    }
+  return 0;
+}
+
+static int
+mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zerr **err)
+{
+  struct mount_opts o;
+  cleanup_free char *source = NULL;
+  cleanup_close int target_fd = -1;
+  const char *type = m->type ? m->type : "none";
+  char target[64];
+  bool is_file = false;
+  int ret;
+
+  ret = mount_opts_parse (m->type, m->options, &o, err);
+  if (ret < 0)
+    return ret;
+
+  if (o.bind)
+    {
+      struct stat st;
+      if (m->source == NULL)
+        {
+          mount_opts_clear (&o);
+          return zerr_set (err, EINVAL, "config.json: mounts[%zu].source: a bind mount needs a source", index);
+        }
+      if (m->source[0] == '/')
+        source = xstrdup (m->source);
+      else if (asprintf (&source, "%s/%s", ctx->bundle, m->source) < 0)
+        abort ();
+      if (stat (source, &st) < 0)
+        {
+          ret = zerr_sys (err, "mounts[%zu]: bind source `%s`", index, source);
+          mount_opts_clear (&o);
+          return ret;
+        }
+      is_file = !S_ISDIR (st.st_mode);
+    }
+  else if (strcmp (type, "cgroup") == 0 && !host_is_cgroup2 ())
+    {
+      ret = mount_cgroup_v1_tree (ctx, m->destination, &o, err);
+      mount_opts_clear (&o);
+      return ret;
+    }
+
+  target_fd = mkpath_in_root (ctx->root_fd, m->destination, is_file, err);
+  if (target_fd < 0)
+    {
+      mount_opts_clear (&o);
+      return target_fd;
+    }
+  fd_path (target_fd, target);
+
+  if (o.bind)
+    {
+      ret = mount (source, target, NULL, MS_BIND | (o.flags & MS_REC), NULL);
+      if (ret == 0 && (o.flags & ~(MS_BIND | MS_REC)))
+        {
+          /* The fd names the directory under the new mount: reopen to reach the mount itself. */
+          cleanup_close int fd = open_in_root (ctx->root_fd, m->destination, 0);
+          char p[64];
+          if (fd < 0)
+            ret = -1, errno = -fd;
+          else
+            {
+              fd_path (fd, p);
+              ret = remount_bind (p, o.flags, ctx->in_userns, err);
+              if (ret < 0)
+                {
+                  mount_opts_clear (&o);
+                  return zerr_wrap (err, "mounts[%zu]", index);
+                }
+            }
+        }
+    }
+  else
+    {
+      const char *t = strcmp (type, "cgroup") == 0 ? "cgroup2" : type;
+      ret = mount (m->source ? m->source : type, target, t, o.flags, o.data);
+    }
+  if (ret < 0)
+    {
+      ret = zerr_sys (err, "mounts[%zu]: mount `%s` (type %s) on `%s`", index, m->source ? m->source : type, type,
+                      m->destination);
+      mount_opts_clear (&o);
+      return ret;
+    }
+  if (o.propagation)
+    {
+      cleanup_close int fd = open_in_root (ctx->root_fd, m->destination, 0);
+      char p[64];
+      if (fd >= 0)
+        {
+          fd_path (fd, p);
+          if (mount (NULL, p, NULL, o.propagation, NULL) < 0)
+            {
+              ret = zerr_sys (err, "mounts[%zu]: set propagation of `%s`", index, m->destination);
+              mount_opts_clear (&o);
+              return ret;
+            }
+        }
+    }
+  mount_opts_clear (&o);
+  return 0;
+}
+
+int
+rootfs_mount_all (struct rootfs_ctx *ctx, zerr **err)
+{
+  for (size_t i = 0; i < ctx->config->n_mounts; i++)
+    {
+      int ret = mount_one (ctx, &ctx->config->mounts[i], i, err);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}

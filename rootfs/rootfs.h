@@ -1,0 +1,30 @@
+/* Building a zone's filesystem view, run by the zone's init inside its new mount namespace. */
+#ifndef ZONE_ROOTFS_ROOTFS_H
+#define ZONE_ROOTFS_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "../spec/config.h"
+#include "../util/error.h"
+
+struct rootfs_ctx
+{
+  const struct zone_config *config;
+  const char *rootfs; /* absolute host path */
+  const char *bundle; /* absolute host path, base of relative bind sources */
+  bool in_userns;     /* device nodes cannot be made: bind them from the host */
+  int root_fd;        /* O_PATH fd of rootfs, set by rootfs_prepare */
+};
+
+/* Stop mount events from leaking to the host and make rootfs a mount point. */
+int rootfs_prepare (struct rootfs_ctx *ctx, zerr **err);
+/* Every entry of config->mounts, in order. */
+int rootfs_mount_all (struct rootfs_ctx *ctx, zerr **err);
+/* Default devices, linux.devices and the /dev symlinks. */
+int rootfs_create_devices (struct rootfs_ctx *ctx, zerr **err);
+/* Switch root: pivot_root, or MS_MOVE + chroot when no_pivot. */
+int rootfs_pivot (struct rootfs_ctx *ctx, bool no_pivot, zerr **err);
+/* After the switch: maskedPaths, readonlyPaths, root.readonly, rootfsPropagation. */
+int rootfs_finalize (struct rootfs_ctx *ctx, zerr **err);
+
+#endif

@@ -1,0 +1,361 @@
+#define _GNU_SOURCE
+#include "runtime.h"
+#include "internal.h"
+#include "init.h"
+#include "pid.h"
+#include "process.h"
+#include "store.h"
+#include "sync.h"
+#include "../cgroups/cgroup.h"
+#include "../spec/config.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* What a create has made so far, undone in reverse when a later step fails. */
+struct create_undo
+{
+  const char *root, *id;
+  bool dir_made;
+  char **cgroups;
+  pid_t pid;
+  int pidfd;
+};
+
+static void
+undo_create (struct create_undo *u)
+{
+  if (u->pidfd >= 0)
+    {
+      pidfd_signal (u->pidfd, SIGKILL);
+      waitpid (u->pid, NULL, 0);
+      close (u->pidfd);
+      u->pidfd = -1;
+    }
+  if (u->cgroups)
+    cgroup_destroy (u->cgroups, NULL);
+  if (u->dir_made)
+    store_remove (u->root, u->id, NULL);
+}
+
+char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64], *r;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (asprintf (&r, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+    abort ();
+  return r;
+}
+
+static char *
+absolute_path (const char *base, const char *path)
+{
+  char *r;
+  if (path[0] == '/')
+    return xstrdup (path);
+  if (asprintf (&r, "%s/%s", base, path) < 0)
+    abort ();
+  return r;
+}
+
+static int
+write_idmap (pid_t pid, const char *file, const struct zone_idmap *maps, size_t n, zerr **err)
+{
+  char path[64];
+  struct strbuf sb = { 0 };
+  int ret;
+
+  for (size_t i = 0; i < n; i++)
+    strbuf_appendf (&sb, "%u %u %u\n", maps[i].container_id, maps[i].host_id, maps[i].size);
+  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
+  ret = write_file_at (AT_FDCWD, path, sb.buf, sb.len, 0644, err);
+  free (sb.buf);
+  if (ret < 0)
+    return zerr_wrap (err, "linux.%s", strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+  return 0;
+}
+
+/* pid and time namespaces apply to children only: join or create them here, before clone. */
+static int
+prepare_child_namespaces (const struct zone_config *c, zerr **err)
+{
+  static const int flags[] = { CLONE_NEWPID, CLONE_NEWTIME };
+  const struct zone_namespace *t;
+
+  for (size_t i = 0; i < 2; i++)
+    {
+      const struct zone_namespace *ns = zone_config_namespace (c, flags[i]);
+      cleanup_close int fd = -1;
+      if (ns == NULL || ns->path == NULL)
+        continue;
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return zerr_sys (err, "open %s namespace `%s`", zone_namespace_name (flags[i]), ns->path);
+      if (setns (fd, flags[i]) < 0)
+        return zerr_sys (err, "join %s namespace `%s`", zone_namespace_name (flags[i]), ns->path);
+    }
+  t = zone_config_namespace (c, CLONE_NEWTIME);
+  if (t && t->path == NULL)
+    {
+      char buf[128];
+      int len;
+      if (unshare (CLONE_NEWTIME) < 0)
+        return zerr_sys (err, "create the time namespace");
+      len = snprintf (buf, sizeof buf, "monotonic %lld %u\nboottime %lld %u\n",
+                      (long long) c->time_monotonic.secs, c->time_monotonic.nanosecs,
+                      (long long) c->time_boottime.secs, c->time_boottime.nanosecs);
+      if (write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t) len, 0644, err) < 0)
+        return zerr_wrap (err, "linux.timeOffsets");
+    }
+  return 0;
+}
+
+static unsigned long
+clone_flags (const struct zone_config *c)
+{
+  static const int cloned[] = { CLONE_NEWPID, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWUSER };
+  unsigned long flags = 0;
+  for (size_t i = 0; i < sizeof cloned / sizeof cloned[0]; i++)
+    {
+      const struct zone_namespace *ns = zone_config_namespace (c, cloned[i]);
+      if (ns && ns->path == NULL)
+        flags |= (unsigned long) cloned[i];
+    }
+  return flags;
+}
+
+static pid_t
+clone_init (unsigned long flags, int *pidfd)
+{
+  struct clone_args args = {
+    .flags = flags | CLONE_PIDFD,
+    .pidfd = (unsigned long) pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+static int
+check_config (const struct zone_config *c, const char *rootfs, const struct zone_create_opts *o, zerr **err)
+{
+  struct stat st;
+  if (c->process == NULL)
+    return zerr_set (err, EINVAL, "config.json: process: required but missing");
+  if (zone_config_namespace (c, CLONE_NEWNS) == NULL)
+    return zerr_set (err, EINVAL, "config.json: linux.namespaces: zone needs a mount namespace");
+  if (stat (rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return zerr_set (err, ENOENT, "config.json: root.path: rootfs `%s` does not exist or is not a directory", rootfs);
+  if (c->process->terminal)
+    return zerr_set (err, ENOTSUP, "config.json: process.terminal: terminals are not supported yet");
+  if (c->process->apparmor_profile && *c->process->apparmor_profile)
+    return zerr_set (err, ENOTSUP, "config.json: process.apparmorProfile: AppArmor is not supported yet");
+  if (c->process->selinux_label && *c->process->selinux_label)
+    return zerr_set (err, ENOTSUP, "config.json: process.selinuxLabel: SELinux is not supported yet");
+  if (c->seccomp)
+    return zerr_set (err, ENOTSUP, "config.json: linux.seccomp: seccomp is not supported yet");
+  for (int k = 0; k < ZONE_HOOK_KINDS; k++)
+    if (c->n_hooks[k])
+      return zerr_set (err, ENOTSUP, "config.json: hooks: hooks are not supported yet");
+  if (o->preserve_fds < 0)
+    return zerr_set (err, EINVAL, "--preserve-fds must not be negative");
+  return process_validate_caps (c->process, err);
+}
+
+/* Build the zone up to `created`.  On success *pidfd_out (if not NULL) keeps a pidfd of the init. */
+int
+zone_create_internal (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
+                      int *pidfd_out, pid_t *pid_out, zerr **err)
+{
+  cleanup_config struct zone_config *config = NULL;
+  cleanup_free char *bundle = NULL, *config_path = NULL, *rootfs = NULL, *cgpath = NULL;
+  cleanup_close int lock_fd = -1, state_fd = -1, sock_parent = -1, sock_child = -1;
+  cleanup_state struct zone_state *st = NULL;
+  struct create_undo undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 };
+  int sv[2], ret;
+
+  if ((ret = store_validate_id (id, err)) < 0)
+    return ret;
+  bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  if (bundle == NULL)
+    return zerr_sys (err, "bundle `%s`", o->bundle ? o->bundle : ".");
+  config_path = absolute_path (bundle, "config.json");
+  if ((ret = zone_config_load (config_path, &config, err)) < 0)
+    return ret;
+  {
+    cleanup_free char *r = absolute_path (bundle, config->root_path);
+    rootfs = realpath (r, NULL);
+    if (rootfs == NULL)
+      rootfs = steal_pointer (&r);
+  }
+  if ((ret = check_config (config, rootfs, o, err)) < 0)
+    return ret;
+
+  lock_fd = store_create (rt->root, id, err);
+  if (lock_fd < 0)
+    return lock_fd;
+  undo.dir_made = true;
+
+  /* Recorded before anything else is made, so that `delete --force` finds it after a crash. */
+  cgpath = cgroup_zone_path (config->cgroups_path, id);
+  st = xmalloc0 (sizeof *st);
+  st->oci_version = xstrdup (ZONE_OCI_VERSION);
+  st->id = xstrdup (id);
+  st->status = xstrdup ("creating");
+  st->bundle = xstrdup (bundle);
+  st->rootfs = xstrdup (rootfs);
+  st->created = now_rfc3339 ();
+  {
+    struct passwd *pw = getpwuid (geteuid ());
+    st->owner = xstrdup (pw ? pw->pw_name : "");
+  }
+  if (config->n_annotations)
+    {
+      st->annotations = xmalloc0 (config->n_annotations * sizeof (struct zone_kv));
+      for (size_t i = 0; i < config->n_annotations; i++)
+        {
+          st->annotations[i].key = xstrdup (config->annotations[i].key);
+          st->annotations[i].value = xstrdup (config->annotations[i].value);
+        }
+      st->n_annotations = config->n_annotations;
+    }
+  if ((ret = store_write_state (lock_fd, st, err)) < 0)
+    goto fail;
+  if (mkfifoat (lock_fd, "exec.fifo", 0622) < 0)
+    {
+      ret = zerr_sys (err, "create exec.fifo");
+      goto fail;
+    }
+  /* Chmod, as the umask may have taken bits the zone's user needs to write it. */
+  fchmodat (lock_fd, "exec.fifo", 0622, 0);
+
+  if ((ret = cgroup_create (cgpath, &undo.cgroups, err)) < 0)
+    goto fail;
+  st->cgroup_paths = undo.cgroups;
+  st->cgroup_owned = true;
+  if ((ret = store_write_state (lock_fd, st, err)) < 0)
+    goto fail;
+
+  state_fd = openat (lock_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (state_fd < 0 || socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      ret = zerr_sys (err, "prepare the zone's init");
+      goto fail;
+    }
+  sock_parent = sv[0];
+  sock_child = sv[1];
+  if ((ret = prepare_child_namespaces (config, err)) < 0)
+    goto fail;
+
+  undo.pid = clone_init (clone_flags (config), &undo.pidfd);
+  if (undo.pid < 0)
+    {
+      undo.pidfd = -1;
+      ret = zerr_sys (err, "clone the zone's init");
+      goto fail;
+    }
+  if (undo.pid == 0)
+    {
+      struct init_args a = {
+        .config = config,
+        .rootfs = rootfs,
+        .bundle = bundle,
+        .sync_fd = sock_child,
+        .state_dir_fd = state_fd,
+        .lock_fd = lock_fd,
+        .new_userns = (clone_flags (config) & CLONE_NEWUSER) != 0,
+        .no_pivot = o->no_pivot,
+        .no_new_keyring = o->no_new_keyring,
+        .preserve_fds = o->preserve_fds,
+      };
+      close (sock_parent);
+      zone_init_main (&a);
+    }
+  close (sock_child);
+  sock_child = -1;
+
+  if (clone_flags (config) & CLONE_NEWUSER)
+    {
+      if ((ret = write_idmap (undo.pid, "gid_map", config->gid_mappings, config->n_gid_mappings, err)) < 0)
+        goto fail;
+      if ((ret = write_idmap (undo.pid, "uid_map", config->uid_mappings, config->n_uid_mappings, err)) < 0)
+        goto fail;
+    }
+  if ((ret = cgroup_enter (undo.cgroups, undo.pid, err)) < 0)
+    goto fail;
+  st->pid = undo.pid;
+  pid_stat (undo.pid, &st->pid_start, NULL);
+  if ((ret = store_write_state (lock_fd, st, err)) < 0)
+    goto fail;
+  if (sync_send (sock_parent, SYNC_GO, 0, NULL) < 0)
+    {
+      ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
+      goto fail;
+    }
+  if ((ret = sync_expect (sock_parent, SYNC_READY, err)) < 0)
+    goto fail;
+
+  free (st->status);
+  st->status = xstrdup ("created");
+  if ((ret = store_write_state (lock_fd, st, err)) < 0)
+    goto fail;
+  if (o->pid_file)
+    {
+      char buf[32];
+      int len = snprintf (buf, sizeof buf, "%d", undo.pid);
+      cleanup_free char *abs = NULL;
+      if (o->pid_file[0] != '/')
+        {
+          cleanup_free char *cwd = getcwd (NULL, 0);
+          abs = absolute_path (cwd ? cwd : "/", o->pid_file);
+        }
+      if ((ret = write_file_atomic (abs ? abs : o->pid_file, buf, (size_t) len, 0644, err)) < 0)
+        goto fail;
+    }
+  st->cgroup_paths = NULL; /* owned by undo.cgroups */
+  strv_free (undo.cgroups);
+  if (pid_out)
+    *pid_out = undo.pid;
+  if (pidfd_out)
+    *pidfd_out = undo.pidfd;
+  else
+    close (undo.pidfd);
+  return 0;
+
+fail:
+  if (st)
+    st->cgroup_paths = NULL;
+  undo_create (&undo);
+  strv_free (undo.cgroups);
+  return ret;
+}
+
+int
+zone_create (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o, zerr **err)
+{
+  return zone_create_internal (rt, id, o, NULL, NULL, err);
+}

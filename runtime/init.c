@@ -1,0 +1,150 @@
+#define _GNU_SOURCE
+#include "init.h"
+#include "process.h"
+#include "sync.h"
+#include "../rootfs/rootfs.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Join the namespaces that have a path; pid and time are joined by the runtime before clone,
+   since setns on them only affects children. User first: it grants the rights for the others. */
+static int
+join_namespaces (const struct zone_config *c, zerr **err)
+{
+  static const int order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS };
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    {
+      const struct zone_namespace *ns = zone_config_namespace (c, order[i]);
+      cleanup_close int fd = -1;
+      if (ns == NULL || ns->path == NULL)
+        continue;
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return zerr_sys (err, "open %s namespace `%s`", zone_namespace_name (order[i]), ns->path);
+      if (setns (fd, order[i]) < 0)
+        return zerr_sys (err, "join %s namespace `%s`", zone_namespace_name (order[i]), ns->path);
+    }
+  return 0;
+}
+
+static int
+apply_sysctl (const struct zone_config *c, zerr **err)
+{
+  for (size_t i = 0; i < c->n_sysctl; i++)
+    {
+      cleanup_free char *path = NULL;
+      char *p;
+      if (asprintf (&path, "/proc/sys/%s", c->sysctl[i].key) < 0)
+        abort ();
+      for (p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (write_file_at (AT_FDCWD, path, c->sysctl[i].value, strlen (c->sysctl[i].value), 0644, err) < 0)
+        return zerr_wrap (err, "linux.sysctl.%s", c->sysctl[i].key);
+    }
+  return 0;
+}
+
+static int
+setup (struct init_args *a, char **exe, zerr **err)
+{
+  const struct zone_config *c = a->config;
+  struct rootfs_ctx rctx = {
+    .config = c, .rootfs = a->rootfs, .bundle = a->bundle, .in_userns = a->new_userns, .root_fd = -1,
+  };
+  const struct zone_namespace *cg = zone_config_namespace (c, CLONE_NEWCGROUP);
+  int ret;
+
+  if ((ret = sync_expect (a->sync_fd, SYNC_GO, err)) < 0)
+    return ret;
+  if (a->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return zerr_sys (err, "become root in the user namespace (is 0 mapped in uidMappings and gidMappings?)");
+  if ((ret = join_namespaces (c, err)) < 0)
+    return ret;
+  /* Unshared only now, so that the namespace's root is the zone's own cgroup. */
+  if (cg && cg->path == NULL && unshare (CLONE_NEWCGROUP) < 0)
+    return zerr_sys (err, "create the cgroup namespace");
+  if (c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
+    return zerr_sys (err, "hostname: sethostname");
+  if (c->domainname && setdomainname (c->domainname, strlen (c->domainname)) < 0)
+    return zerr_sys (err, "domainname: setdomainname");
+  if (!a->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS
+      && errno != EPERM)
+    return zerr_sys (err, "create a session keyring");
+
+  if ((ret = rootfs_prepare (&rctx, err)) < 0)
+    return ret;
+  if ((ret = rootfs_mount_all (&rctx, err)) < 0)
+    return ret;
+  if ((ret = rootfs_create_devices (&rctx, err)) < 0)
+    return ret;
+  if ((ret = rootfs_pivot (&rctx, a->no_pivot, err)) < 0)
+    return ret;
+  if ((ret = apply_sysctl (c, err)) < 0)
+    return ret;
+  if ((ret = rootfs_finalize (&rctx, err)) < 0)
+    return ret;
+
+  if ((ret = process_apply_rlimits (c->process, err)) < 0)
+    return ret;
+  if ((ret = process_apply_oom_score_adj (c->process, err)) < 0)
+    return ret;
+  if (chdir (c->process->cwd) < 0)
+    return zerr_sys (err, "process.cwd: chdir `%s`", c->process->cwd);
+  if ((ret = process_apply_identity (c->process, err)) < 0)
+    return ret;
+  /* Looked up now, so that a missing program fails `create`, not `start`. */
+  return process_find_executable (c->process, exe, err);
+}
+
+void
+zone_init_main (struct init_args *a)
+{
+  cleanup_free char *exe = NULL;
+  cleanup_strv char **env = NULL;
+  zerr *err = NULL;
+  int fifo;
+
+  /* Die with the runtime while it still drives the setup. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* Our copy of the runtime's locked fd would hold the zone's lock for as long as we wait. */
+  if (a->lock_fd >= 0)
+    close (a->lock_fd);
+  umask (0);
+  if (setup (a, &exe, &err) < 0)
+    {
+      sync_send (a->sync_fd, SYNC_ERROR, err->code, err->msg);
+      _exit (1);
+    }
+  prctl (PR_SET_PDEATHSIG, 0);
+  env = process_environment (a->config->process);
+  if (sync_send (a->sync_fd, SYNC_READY, 0, NULL) < 0)
+    _exit (1);
+  close (a->sync_fd);
+
+  /* Blocks until `start` opens the fifo for reading. */
+  fifo = openat (a->state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+  if (fifo < 0 || write (fifo, "0", 1) != 1)
+    _exit (1);
+  close (fifo);
+  close (a->state_dir_fd);
+
+  /* Nothing of the runtime's reaches the zone but stdio and the preserved fds (CVE-2024-21626). */
+  cloexec_fds_from (3 + a->preserve_fds);
+  execve (exe, a->config->process->args, env);
+  fprintf (stderr, "zone: exec `%s`: %s\n", exe, strerror (errno));
+  _exit (127);
+}

@@ -1,0 +1,24 @@
+/* The zone's init: the cloned child that builds the zone from the inside, waits for start, execs. */
+#ifndef ZONE_RUNTIME_INIT_H
+#define ZONE_RUNTIME_INIT_H
+
+#include <stdbool.h>
+
+#include "../spec/config.h"
+
+struct init_args
+{
+  const struct zone_config *config;
+  const char *rootfs, *bundle;
+  int sync_fd;      /* our end of the socketpair */
+  int state_dir_fd; /* <root>/<id>, where exec.fifo is */
+  int lock_fd;      /* the runtime's locked fd of the same dir: closed at once */
+  bool new_userns;
+  bool no_pivot, no_new_keyring;
+  int preserve_fds;
+};
+
+/* Never returns: execs the zone's process or exits non-zero after reporting over sync_fd. */
+__attribute__ ((noreturn)) void zone_init_main (struct init_args *a);
+
+#endif

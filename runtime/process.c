@@ -1,0 +1,240 @@
+#define _GNU_SOURCE
+#include "process.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *
+env_lookup (char **env, const char *key)
+{
+  size_t len = strlen (key);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], key, len) == 0 && env[i][len] == '=')
+      return env[i] + len + 1;
+  return NULL;
+}
+
+static bool
+is_executable (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+}
+
+int
+process_find_executable (const struct zone_process *p, char **out, zerr **err)
+{
+  const char *name = p->args[0];
+  const char *path = env_lookup (p->env, "PATH");
+  cleanup_free char *copy = NULL;
+  char *dir, *save = NULL;
+
+  if (strchr (name, '/'))
+    {
+      if (!is_executable (name))
+        return zerr_sys (err, "exec `%s`", name);
+      *out = xstrdup (name);
+      return 0;
+    }
+  copy = xstrdup (path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  for (dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      char *candidate;
+      if (asprintf (&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
+        abort ();
+      if (is_executable (candidate))
+        {
+          *out = candidate;
+          return 0;
+        }
+      free (candidate);
+    }
+  return zerr_set (err, ENOENT, "exec `%s`: executable file not found in $PATH", name);
+}
+
+int
+process_apply_rlimits (const struct zone_process *p, zerr **err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        {
+          struct rlimit cur = { 0 };
+          getrlimit (p->rlimits[i].resource, &cur);
+          if (errno == EPERM && rl.rlim_max > cur.rlim_max)
+            return zerr_set (err, EPERM,
+                             "process.rlimits[%zu]: %s hard limit %llu is above the runtime's own hard limit %llu "
+                             "(raising it needs CAP_SYS_RESOURCE)",
+                             i, p->rlimits[i].name, (unsigned long long) rl.rlim_max,
+                             (unsigned long long) cur.rlim_max);
+          return zerr_sys (err, "process.rlimits[%zu]: set %s", i, p->rlimits[i].name);
+        }
+    }
+  return 0;
+}
+
+int
+process_apply_oom_score_adj (const struct zone_process *p, zerr **err)
+{
+  char buf[16];
+  int len;
+  if (!p->has_oom_score_adj)
+    return 0;
+  len = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
+  if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) len, 0644, err) < 0)
+    return zerr_wrap (err, "process.oomScoreAdj");
+  return 0;
+}
+
+#define CAP_LISTS(p)                                                                                                   \
+  {                                                                                                                    \
+    (p)->caps.bounding, (p)->caps.effective, (p)->caps.permitted, (p)->caps.inheritable, (p)->caps.ambient             \
+  }
+static const char *const cap_list_names[5] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
+
+int
+process_validate_caps (const struct zone_process *p, zerr **err)
+{
+  char **lists[5] = CAP_LISTS (p);
+  for (int l = 0; l < 5; l++)
+    for (size_t i = 0; lists[l] && lists[l][i]; i++)
+      {
+        cap_value_t v;
+        if (strncasecmp (lists[l][i], "CAP_", 4) != 0 || cap_from_name (lists[l][i], &v) < 0)
+          return zerr_set (err, EINVAL, "config.json: process.capabilities.%s[%zu]: unknown capability `%s`",
+                           cap_list_names[l], i, lists[l][i]);
+      }
+  return 0;
+}
+
+static int
+cap_list_has (char **list, cap_value_t cap)
+{
+  for (size_t i = 0; list && list[i]; i++)
+    {
+      cap_value_t v;
+      if (cap_from_name (list[i], &v) == 0 && v == cap)
+        return 1;
+    }
+  return 0;
+}
+
+/* Needs CAP_SETPCAP in the effective set: done while still root. */
+static int
+drop_bounding (const struct zone_process *p, zerr **err)
+{
+  cap_value_t last = (cap_value_t) cap_max_bits () - 1;
+  for (cap_value_t c = 0; c <= last; c++)
+    if (!cap_list_has (p->caps.bounding, c) && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+      return zerr_sys (err, "process.capabilities.bounding: drop capability %d", c);
+  return 0;
+}
+
+static int
+apply_caps (const struct zone_process *p, zerr **err)
+{
+  cap_value_t last = (cap_value_t) cap_max_bits () - 1;
+  cap_t caps;
+  int ret = 0;
+
+  caps = cap_init ();
+  for (cap_value_t c = 0; c <= last; c++)
+    {
+      if (cap_list_has (p->caps.effective, c))
+        cap_set_flag (caps, CAP_EFFECTIVE, 1, &c, CAP_SET);
+      if (cap_list_has (p->caps.permitted, c))
+        cap_set_flag (caps, CAP_PERMITTED, 1, &c, CAP_SET);
+      if (cap_list_has (p->caps.inheritable, c))
+        cap_set_flag (caps, CAP_INHERITABLE, 1, &c, CAP_SET);
+    }
+  if (cap_set_proc (caps) < 0)
+    ret = zerr_sys (err, "process.capabilities: set the capability sets");
+  cap_free (caps);
+  if (ret < 0)
+    return ret;
+  prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  for (size_t i = 0; p->caps.ambient && p->caps.ambient[i]; i++)
+    {
+      cap_value_t v;
+      if (cap_from_name (p->caps.ambient[i], &v) < 0)
+        continue;
+      /* As runc: an ambient capability that is not also permitted and inheritable is skipped. */
+      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v, 0, 0) < 0 && errno != EPERM)
+        return zerr_sys (err, "process.capabilities.ambient: raise `%s`", p->caps.ambient[i]);
+    }
+  return 0;
+}
+
+int
+process_apply_identity (const struct zone_process *p, zerr **err)
+{
+  gid_t *groups = NULL;
+
+  if (p->caps.present)
+    {
+      int ret = drop_bounding (p, err);
+      if (ret < 0)
+        return ret;
+    }
+  if (p->n_additional_gids)
+    {
+      groups = xmalloc0 (p->n_additional_gids * sizeof (gid_t));
+      for (size_t i = 0; i < p->n_additional_gids; i++)
+        groups[i] = p->additional_gids[i];
+    }
+  if (setgroups (p->n_additional_gids, groups) < 0 && errno != EPERM)
+    {
+      free (groups);
+      return zerr_sys (err, "process.user.additionalGids: setgroups");
+    }
+  free (groups);
+  /* Keep the permitted set across the uid change; the configured sets are applied right after. */
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return zerr_sys (err, "prctl PR_SET_KEEPCAPS");
+  if (setresgid (p->gid, p->gid, p->gid) < 0)
+    return zerr_sys (err, "process.user.gid: setgid %u", p->gid);
+  if (setresuid (p->uid, p->uid, p->uid) < 0)
+    return zerr_sys (err, "process.user.uid: setuid %u", p->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return zerr_sys (err, "prctl PR_SET_KEEPCAPS");
+  if (p->caps.present)
+    {
+      int ret = apply_caps (p, err);
+      if (ret < 0)
+        return ret;
+    }
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return zerr_sys (err, "process.noNewPrivileges");
+  if (p->has_umask)
+    umask (p->umask);
+  else
+    umask (0022);
+  return 0;
+}
+
+char **
+process_environment (const struct zone_process *p)
+{
+  size_t n = 0;
+  char **env;
+  for (; p->env && p->env[n]; n++)
+    ;
+  env = xmalloc0 ((n + 2) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    env[i] = xstrdup (p->env[i]);
+  if (env_lookup (p->env, "HOME") == NULL)
+    env[n] = xstrdup (p->uid == 0 ? "HOME=/root" : "HOME=/");
+  return env;
+}

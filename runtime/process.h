@@ -1,0 +1,19 @@
+/* Setting up the zone's process: run in the zone's init (or an exec'd process) just before execve. */
+#ifndef ZONE_RUNTIME_PROCESS_H
+#define ZONE_RUNTIME_PROCESS_H
+
+#include "../spec/config.h"
+#include "../util/error.h"
+
+/* Find args[0] along the PATH of env (inside the current root), as execvp would. */
+int process_find_executable (const struct zone_process *p, char **out, zerr **err);
+int process_apply_rlimits (const struct zone_process *p, zerr **err);
+int process_apply_oom_score_adj (const struct zone_process *p, zerr **err);
+/* Supplementary groups, gid, uid, then the capability sets and no_new_privs. */
+int process_apply_identity (const struct zone_process *p, zerr **err);
+/* The environment to exec with: env plus HOME when it is missing. */
+char **process_environment (const struct zone_process *p);
+/* Check that every capability name is known: error names the JSON path. */
+int process_validate_caps (const struct zone_process *p, zerr **err);
+
+#endif

@@ -1,0 +1,175 @@
+#define _GNU_SOURCE
+#include "store.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int
+store_validate_id (const char *id, zerr **err)
+{
+  size_t len = strlen (id);
+  if (len == 0 || len > ZONE_ID_MAX)
+    return zerr_set (err, EINVAL, "invalid container id: must be 1 to %d characters", ZONE_ID_MAX);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return zerr_set (err, EINVAL, "invalid container id `%s`", id);
+  for (const char *p = id; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("_+-.", *p)))
+      return zerr_set (err, EINVAL, "invalid container id `%s`: only letters, digits and _+-. are allowed", id);
+  return 0;
+}
+
+static int
+lock_dir (int fd, zerr **err)
+{
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return zerr_sys (err, "lock the container state");
+  return 0;
+}
+
+int
+store_create (const char *root, const char *id, zerr **err)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_close int fd = -1;
+  int ret;
+
+  ret = store_validate_id (id, err);
+  if (ret < 0)
+    return ret;
+  ret = mkdir_p (root, 0700, err);
+  if (ret < 0)
+    return ret;
+  if (asprintf (&dir, "%s/%s", root, id) < 0)
+    abort ();
+  if (mkdir (dir, 0711) < 0)
+    {
+      if (errno == EEXIST)
+        return zerr_set (err, EEXIST, "container `%s` already exists", id);
+      return zerr_sys (err, "create `%s`", dir);
+    }
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return zerr_sys (err, "open `%s`", dir);
+  ret = lock_dir (fd, err);
+  if (ret < 0)
+    return ret;
+  return steal_fd (&fd);
+}
+
+int
+store_open (const char *root, const char *id, zerr **err)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_close int fd = -1;
+  int ret = store_validate_id (id, err);
+  if (ret < 0)
+    return ret;
+  if (asprintf (&dir, "%s/%s", root, id) < 0)
+    abort ();
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return zerr_set (err, ENOENT, "container `%s` does not exist", id);
+      return zerr_sys (err, "open `%s`", dir);
+    }
+  ret = lock_dir (fd, err);
+  if (ret < 0)
+    return ret;
+  /* A delete may have removed the directory while we waited for the lock. */
+  {
+    struct stat st;
+    if (fstat (fd, &st) == 0 && st.st_nlink == 0)
+      return zerr_set (err, ENOENT, "container `%s` does not exist", id);
+  }
+  return steal_fd (&fd);
+}
+
+int
+store_read_state (int dirfd, struct zone_state **out, zerr **err)
+{
+  cleanup_free char *text = NULL;
+  int ret = read_file_at (dirfd, "state.json", &text, NULL, err);
+  if (ret < 0)
+    return ret;
+  return zone_state_parse (text, out, err);
+}
+
+int
+store_write_state (int dirfd, const struct zone_state *s, zerr **err)
+{
+  cleanup_free char *json = zone_state_to_json (s, false);
+  char tmp[64];
+  int ret;
+
+  snprintf (tmp, sizeof tmp, "state.json.%d", getpid ());
+  ret = write_file_at (dirfd, tmp, json, strlen (json), 0600, err);
+  if (ret < 0)
+    return ret;
+  if (renameat (dirfd, tmp, dirfd, "state.json") < 0)
+    {
+      ret = zerr_sys (err, "write state.json");
+      unlinkat (dirfd, tmp, 0);
+      return ret;
+    }
+  return 0;
+}
+
+int
+store_remove (const char *root, const char *id, zerr **err)
+{
+  cleanup_free char *dir = NULL;
+  if (asprintf (&dir, "%s/%s", root, id) < 0)
+    abort ();
+  return remove_tree (dir, err);
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+int
+store_list (const char *root, char ***ids, zerr **err)
+{
+  cleanup_dir DIR *d = opendir (root);
+  struct dirent *de;
+  size_t n = 0, alloc = 16;
+  char **v;
+
+  if (d == NULL)
+    {
+      if (errno != ENOENT)
+        return zerr_sys (err, "open `%s`", root);
+      *ids = xmalloc0 (sizeof (char *));
+      return 0;
+    }
+  v = xmalloc0 (alloc * sizeof (char *));
+  while ((de = readdir (d)))
+    {
+      if (de->d_type != DT_DIR || store_validate_id (de->d_name, NULL) < 0)
+        continue;
+      if (n + 1 >= alloc)
+        {
+          alloc *= 2;
+          v = realloc (v, alloc * sizeof (char *));
+          if (v == NULL)
+            abort ();
+        }
+      v[n++] = xstrdup (de->d_name);
+      v[n] = NULL;
+    }
+  qsort (v, n, sizeof (char *), cmp_str);
+  *ids = v;
+  return 0;
+}

@@ -1,0 +1,27 @@
+/* Messages between the runtime and the zone's init over a SOCK_SEQPACKET socketpair. */
+#ifndef ZONE_RUNTIME_SYNC_H
+#define ZONE_RUNTIME_SYNC_H
+
+#include "../util/error.h"
+
+enum sync_type
+{
+  SYNC_GO = 1, /* runtime -> init: ids mapped, cgroup joined: go on */
+  SYNC_READY,  /* init -> runtime: set up, about to wait for start */
+  SYNC_ERROR,  /* init -> runtime: setup failed, msg says why */
+};
+
+struct sync_msg
+{
+  int type;
+  int code;
+  char msg[2048];
+};
+
+int sync_send (int fd, int type, int code, const char *msg);
+/* Receive one message; EOF is -EPIPE. */
+int sync_recv (int fd, struct sync_msg *m);
+/* Wait for `want`; an ERROR becomes err with the init's message. */
+int sync_expect (int fd, int want, zerr **err);
+
+#endif

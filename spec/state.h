@@ -1,0 +1,40 @@
+/* The state of one zone: the OCI state JSON plus what the runtime needs to find its pieces again. */
+#ifndef ZONE_SPEC_STATE_H
+#define ZONE_SPEC_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "../util/error.h"
+
+struct zone_state
+{
+  char *oci_version;
+  char *id;
+  char *status; /* creating, created, running, paused, stopped */
+  pid_t pid;
+  unsigned long long pid_start; /* starttime of pid, to detect pid reuse */
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC 3339 */
+  char *owner;
+  struct zone_kv *annotations;
+  size_t n_annotations;
+  char **cgroup_paths; /* absolute cgroup directories made for the zone */
+  bool cgroup_owned;   /* the zone created its cgroups and removes them */
+};
+
+/* public: the OCI state as `state` prints it; otherwise the full record stored on disk. */
+char *zone_state_to_json (const struct zone_state *s, bool public_only);
+int zone_state_parse (const char *text, struct zone_state **out, zerr **err);
+void zone_state_free (struct zone_state *s);
+static inline void
+cleanup_statep (struct zone_state **s)
+{
+  zone_state_free (*s);
+}
+#define cleanup_state __attribute__ ((cleanup (cleanup_statep)))
+
+#endif
