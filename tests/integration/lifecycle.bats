@@ -1,0 +1,305 @@
+#!/usr/bin/env bats
+# The OCI lifecycle as runc's command line drives it: create, start, state, kill, delete, run.
+
+load helpers
+
+@test "run: a bundle made by zone spec runs and returns the process's exit status" {
+  set_args sh -c 'echo hello; exit 7'
+  run zone run r1
+  [ "$status" -eq 7 ]
+  [ "$output" = "hello" ]
+  # run deletes the zone unless --keep
+  [ ! -e "$ZROOT/r1" ]
+}
+
+@test "run --keep leaves the stopped zone; delete removes it" {
+  set_args true
+  run zone run --keep r2
+  [ "$status" -eq 0 ]
+  [ "$(zone_status r2)" = stopped ]
+  zone delete r2
+  [ ! -e "$ZROOT/r2" ]
+}
+
+@test "run: a zone killed by a signal exits 128+signal" {
+  set_idle
+  zone run k1 > "$BATS_TEST_TMPDIR/out" &
+  runpid=$!
+  wait_for "grep -q ready $BATS_TEST_TMPDIR/out"
+  zone kill k1 KILL
+  rc=0
+  wait $runpid || rc=$?
+  [ "$rc" -eq 137 ]
+}
+
+@test "run in the foreground forwards SIGTERM to the zone" {
+  set_idle
+  # Not through the zone() function: $! must be the runtime itself, not a subshell.
+  "$ZONE_BIN" --root "$ZROOT" run f1 > "$BATS_TEST_TMPDIR/out" &
+  runpid=$!
+  wait_for "grep -q ready $BATS_TEST_TMPDIR/out"
+  kill -TERM $runpid
+  rc=0
+  wait $runpid || rc=$?
+  [ "$rc" -eq 0 ]
+  grep -q got-TERM "$BATS_TEST_TMPDIR/out"
+}
+
+@test "create, start, state, kill, delete step by step" {
+  set_idle
+  zone create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" s1 > "$BATS_TEST_TMPDIR/out"
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  run zone state s1
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .status)" = created ]
+  [ "$(echo "$output" | jq -r .pid)" = "$pid" ]
+  [ "$(echo "$output" | jq -r .id)" = s1 ]
+  [ "$(echo "$output" | jq -r .bundle)" = "$BUNDLE" ]
+  [ "$(echo "$output" | jq -r .ociVersion)" != null ]
+  # created: the init waits, the user's process has not run yet
+  ! grep -q ready "$BATS_TEST_TMPDIR/out"
+  kill -0 "$pid"
+
+  zone start s1
+  [ "$(zone_status s1)" = running ]
+  wait_for "grep -q ready $BATS_TEST_TMPDIR/out"
+  # the pid stays the same process: it exec'd the user's program
+  [ "$(cat /proc/$pid/comm)" != zone ]
+
+  zone kill s1 USR1
+  wait_for "grep -q got-USR1 $BATS_TEST_TMPDIR/out"
+  zone kill s1
+  wait_for "grep -q got-TERM $BATS_TEST_TMPDIR/out"
+  wait_for '[ "$(zone_status s1)" = stopped ]'
+  zone delete s1
+  [ ! -e "$ZROOT/s1" ]
+  run zone state s1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"container \`s1\` does not exist"* ]]
+}
+
+@test "kill accepts signal names with and without SIG, and numbers" {
+  set_idle
+  zone create n1 > "$BATS_TEST_TMPDIR/out"
+  zone start n1
+  wait_for "grep -q ready $BATS_TEST_TMPDIR/out"
+  zone kill n1 SIGUSR1
+  wait_for "[ \$(grep -c got-USR1 $BATS_TEST_TMPDIR/out) -ge 1 ]"
+  zone kill n1 usr1
+  wait_for "[ \$(grep -c got-USR1 $BATS_TEST_TMPDIR/out) -ge 2 ]"
+  zone kill n1 10
+  wait_for "[ \$(grep -c got-USR1 $BATS_TEST_TMPDIR/out) -ge 3 ]"
+  run zone kill n1 NOSUCHSIG
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unknown signal"* ]]
+  zone kill --all n1 KILL
+  wait_for '[ "$(zone_status n1)" = stopped ]'
+  run zone kill n1 TERM
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not running"* ]]
+}
+
+@test "a second create with the same id fails and leaves the first untouched" {
+  set_idle
+  zone create d1 > /dev/null
+  pid=$(zone state d1 | jq .pid)
+  run zone create d1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"already exists"* ]]
+  [ "$(zone_status d1)" = created ]
+  [ "$(zone state d1 | jq .pid)" = "$pid" ]
+  kill -0 "$pid"
+  zone start d1
+  [ "$(zone_status d1)" = running ]
+}
+
+@test "delete refuses a running zone; --force kills it and cleans up" {
+  set_idle
+  zone run -d rf > /dev/null
+  pid=$(zone state rf | jq .pid)
+  run zone delete rf
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not stopped"* ]]
+  zone delete --force rf
+  [ ! -e "$ZROOT/rf" ]
+  ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/rf /sys/fs/cgroup/zone/rf 2>/dev/null)" ]
+  # and --force on an id that does not exist is not an error, as with runc
+  zone delete --force rf
+}
+
+@test "delete of a created zone kills its waiting init" {
+  set_idle
+  zone create dc > /dev/null
+  pid=$(zone state dc | jq .pid)
+  zone delete dc
+  [ ! -e "$ZROOT/dc" ]
+  ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+}
+
+@test "stop: SIGTERM first, SIGKILL after the timeout" {
+  set_idle
+  zone run -d st1 > "$BATS_TEST_TMPDIR/out"
+  wait_for "grep -q ready $BATS_TEST_TMPDIR/out"
+  zone stop st1
+  grep -q got-TERM "$BATS_TEST_TMPDIR/out"
+  [ "$(zone_status st1)" = stopped ]
+
+  set_args sh -c 'trap "" TERM; echo ready; while true; do sleep 0.05; done'
+  zone run -d st2 > "$BATS_TEST_TMPDIR/out2"
+  wait_for "grep -q ready $BATS_TEST_TMPDIR/out2"
+  start=$(date +%s)
+  zone stop --timeout 1 st2
+  [ "$(zone_status st2)" = stopped ]
+  [ $(( $(date +%s) - start )) -ge 1 ]
+}
+
+@test "list: table, json and quiet" {
+  set_idle
+  zone create la > /dev/null
+  zone run -d lb > /dev/null
+  run zone list
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == ID*PID*STATUS*BUNDLE*CREATED*OWNER ]]
+  [[ "${lines[1]}" == la*created* ]]
+  [[ "${lines[2]}" == lb*running* ]]
+  [ "$(zone list -q | tr '\n' ' ')" = "la lb " ]
+  [ "$(zone list --format json | jq -r '.[1].status')" = running ]
+  [ "$(zone list --format json | jq length)" = 2 ]
+}
+
+@test "after a crash of the runtime, delete --force cleans up" {
+  set_idle
+  # The foreground runtime dies without deleting: its zone keeps running.
+  "$ZONE_BIN" --root "$ZROOT" run cr1 > "$BATS_TEST_TMPDIR/out" &
+  runpid=$!
+  wait_for "grep -q ready $BATS_TEST_TMPDIR/out"
+  kill -9 $runpid
+  wait $runpid || true
+  [ "$(zone_status cr1)" = running ]
+  zone delete --force cr1
+  [ ! -e "$ZROOT/cr1" ]
+
+  # A create that died before its init was cloned left only a state dir.
+  mkdir -p "$ZROOT/cr2"
+  echo '{"ociVersion":"1.2.0","id":"cr2","status":"creating","pid":0,"bundle":"/x","cgroupPaths":[]}' > "$ZROOT/cr2/state.json"
+  [ "$(zone_status cr2)" = stopped ]
+  zone delete --force cr2
+  [ ! -e "$ZROOT/cr2" ]
+
+  # A create killed before its first state write.
+  mkdir -p "$ZROOT/cr3"
+  zone delete --force cr3
+  [ ! -e "$ZROOT/cr3" ]
+}
+
+@test "kill -9 of a zone's init makes it stopped; delete then cleans up" {
+  set_idle
+  zone run -d ki > /dev/null
+  pid=$(zone state ki | jq .pid)
+  kill -9 "$pid"
+  wait_for '[ "$(zone_status ki)" = stopped ]'
+  zone delete ki
+}
+
+@test "concurrent creates of one id: exactly one wins" {
+  set_idle
+  for i in 1 2 3 4 5 6; do
+    (zone create same > /dev/null 2>&1 && echo ok > "$BATS_TEST_TMPDIR/won.$i") &
+  done
+  wait
+  [ "$(ls "$BATS_TEST_TMPDIR"/won.* | wc -l)" -eq 1 ]
+  [ "$(zone_status same)" = created ]
+}
+
+@test "ids are validated" {
+  for bad in "a/b" ".." "." "a b" "$(printf 'x%.0s' $(seq 1100))"; do
+    run zone create "$bad"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"invalid container id"* ]]
+  done
+  [ ! -e "$ZROOT" ] || [ -z "$(ls -A "$ZROOT")" ]
+}
+
+@test "unknown ids and commands fail with one clear line" {
+  for cmd in start state kill delete; do
+    run zone $cmd nosuch
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"container \`nosuch\` does not exist"* ]]
+  done
+  run zone frobnicate
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unknown command"* ]]
+  run zone start
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"missing container id"* ]]
+  run zone create --bogus x
+  [ "$status" -ne 0 ]
+}
+
+@test "commands of later releases say they are not available" {
+  for cmd in exec ps pause resume update events checkpoint restore; do
+    run zone $cmd x
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"not available yet"* ]]
+  done
+}
+
+@test "--log with --log-format json records errors as runc does" {
+  run "$ZONE_BIN" --root "$ZROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json state nosuch
+  [ "$status" -ne 0 ]
+  [ "$(jq -r .level "$BATS_TEST_TMPDIR/log.json")" = error ]
+  [[ "$(jq -r .msg "$BATS_TEST_TMPDIR/log.json")" == *"does not exist"* ]]
+  jq -e .time "$BATS_TEST_TMPDIR/log.json"
+  run "$ZONE_BIN" --root "$ZROOT" --log "$BATS_TEST_TMPDIR/log.txt" state nosuch
+  grep -q 'level=error msg="container `nosuch` does not exist"' "$BATS_TEST_TMPDIR/log.txt"
+}
+
+@test "spec, features and --version" {
+  d=$BATS_TEST_TMPDIR/specdir
+  mkdir -p "$d"
+  zone spec --bundle "$d"
+  jq -e '.process.args == ["sh"] and .root.path == "rootfs"' "$d/config.json"
+  run zone spec --bundle "$d"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exists"* ]]
+  rm "$d/config.json"
+  zone spec --rootless --bundle "$d"
+  jq -e '.linux.uidMappings[0].hostID == 0 and (.linux.namespaces | map(.type) | index("user"))' "$d/config.json"
+  zone features | jq -e '.ociVersionMax and (.linux.namespaces | index("pid")) and (.mountOptions | index("rbind"))'
+  run zone --version
+  [[ "${lines[0]}" == "zone version "* ]]
+}
+
+@test "a bad config.json fails with its JSON path and leaves nothing" {
+  cfg '.process.args = []'
+  run zone create bad1
+  [ "$status" -eq 1 ]
+  [ "$output" = "zone: config.json: process.args: must be a non-empty array of strings" ]
+  [ ! -e "$ZROOT/bad1" ]
+  cfg '.process.args = ["true"] | .linux.namespaces += [{"type": "nope"}]'
+  run zone run bad2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.namespaces[6].type: unknown namespace type"* ]]
+  [ ! -e "$ZROOT/bad2" ]
+  echo '{"ociVersion": ' > "$BUNDLE/config.json"
+  run zone create bad3
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"config.json: not valid JSON"* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+}
+
+@test "a missing rootfs or program fails create and leaves nothing" {
+  cfg '.root.path = "/nonexistent/rootfs"'
+  run zone create m1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"root.path: rootfs \`/nonexistent/rootfs\` does not exist"* ]]
+  cfg --arg r "$ZONE_TEST_ROOTFS" '.root.path = $r'
+  set_args no-such-program
+  run zone create m2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no-such-program"*"not found"* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/m2 /sys/fs/cgroup/zone/m2 2>/dev/null)" ]
+}
