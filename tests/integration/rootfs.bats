@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# The zone's filesystem: mounts and their options, devices, masked and read-only paths,
+# the read-only root, safe resolution of mount targets, and the process basics.
+
+load helpers
+
+@test "root.readonly: the root cannot be written, tmpfs mounts can" {
+  set_args sh -c 'touch /newfile 2>&1; echo rc=$?; touch /dev/shm/ok && echo shm-ok'
+  run zone run ro1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Read-only file system"* ]]
+  [[ "$output" == *"shm-ok"* ]]
+  [ ! -e "$ZONE_TEST_ROOTFS/newfile" ]
+}
+
+@test "a writable root when root.readonly is false" {
+  own_rootfs
+  cfg '.root.readonly = false'
+  set_args sh -c 'echo data > /newfile'
+  zone run rw1
+  [ "$(cat "$ROOTFS/newfile")" = data ]
+}
+
+@test "maskedPaths are unreadable and readonlyPaths cannot be written" {
+  # A file of the rootfs itself, so that the test does not depend on what the host's /proc has.
+  cfg '.linux.maskedPaths += ["/etc/passwd"]'
+  set_args sh -c 'wc -c < /etc/passwd; ls -A /sys/firmware 2>/dev/null | wc -l; echo 1 > /proc/sys/kernel/domainname 2>&1 || echo ro-ok'
+  run zone run mk1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [ "${lines[1]}" = 0 ]
+  [[ "$output" == *ro-ok* ]]
+}
+
+@test "mount options become mount flags and data" {
+  cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "noexec", "size=1m", "mode=700"]}]'
+  set_args sh -c 'grep " /data " /proc/mounts; stat -c %a /data; df -k /data | tail -1'
+  run zone run mo1
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *"tmpfs /data tmpfs rw,nosuid,nodev,noexec"* ]]
+  [ "${lines[1]}" = 700 ]
+  [ "$(echo "${lines[2]}" | awk '{print $2}')" = 1024 ]
+}
+
+@test "bind mounts from the host, read-only when asked, relative sources from the bundle" {
+  mkdir -p "$BATS_TEST_TMPDIR/hostdir" "$BUNDLE/reldir"
+  echo from-host > "$BATS_TEST_TMPDIR/hostdir/file"
+  echo from-bundle > "$BUNDLE/reldir/file"
+  echo single > "$BATS_TEST_TMPDIR/single"
+  cfg --arg h "$BATS_TEST_TMPDIR/hostdir" --arg f "$BATS_TEST_TMPDIR/single" \
+    '.mounts += [{"destination": "/mnt/ro", "type": "bind", "source": $h, "options": ["rbind", "ro"]},
+                 {"destination": "/mnt/rel", "type": "none", "source": "reldir", "options": ["bind"]},
+                 {"destination": "/etc/single", "type": "bind", "source": $f, "options": ["bind", "ro"]}]'
+  set_args sh -c 'cat /mnt/ro/file; touch /mnt/ro/x 2>/dev/null || echo ro-ok; cat /mnt/rel/file; echo w > /mnt/rel/new; cat /etc/single'
+  run zone run bm1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = from-host ]
+  [ "${lines[1]}" = ro-ok ]
+  [ "${lines[2]}" = from-bundle ]
+  [ "${lines[3]}" = single ]
+  [ "$(cat "$BUNDLE/reldir/new")" = w ]
+  [ ! -e "$BATS_TEST_TMPDIR/hostdir/x" ]
+}
+
+@test "a symlink in the rootfs cannot lead a mount out of it" {
+  own_rootfs
+  hostdir=$BATS_TEST_TMPDIR/host-target
+  mkdir -p "$hostdir"
+  # Absolute and relative links that point outside the rootfs if followed on the host.
+  ln -s "$hostdir" "$ROOTFS/evil"
+  ln -s "../../../../../../../../$hostdir" "$ROOTFS/evil2"
+  cfg '.mounts += [{"destination": "/evil/sub", "type": "tmpfs", "source": "tmpfs"},
+                   {"destination": "/evil2/sub2", "type": "tmpfs", "source": "tmpfs"}]'
+  set_idle
+  zone run -d sy1 > /dev/null
+  pid=$(zone state sy1 | jq .pid)
+  # Nothing was created or mounted in the host directory ...
+  [ -z "$(ls -A "$hostdir")" ]
+  ! grep -q "$hostdir" /proc/$pid/mountinfo || grep "$hostdir" /proc/$pid/mountinfo | grep -vq "$ROOTFS"
+  # ... the targets were resolved inside the rootfs instead.
+  [ -d "$ROOTFS/$hostdir/sub" ]
+  [ -d "$ROOTFS/$hostdir/sub2" ]
+}
+
+@test "default devices and linux.devices" {
+  cfg '.linux.devices = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 432, "uid": 0, "gid": 6}]'
+  set_args sh -c 'for d in null zero full random urandom tty mynull; do stat -c "%n %t:%T %F" /dev/$d; done; stat -c "%a %u %g" /dev/mynull; echo x > /dev/mynull && echo write-ok; readlink /dev/fd; readlink /dev/stdin; readlink /dev/ptmx'
+  run zone run dv1
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "/dev/null 1:3 character special file" ]]
+  [[ "${lines[1]}" == "/dev/zero 1:5 character special file" ]]
+  [[ "${lines[6]}" == "/dev/mynull 1:3 character special file" ]]
+  [ "${lines[7]}" = "660 0 6" ]
+  [ "${lines[8]}" = write-ok ]
+  [ "${lines[9]}" = /proc/self/fd ]
+  [ "${lines[10]}" = /proc/self/fd/0 ]
+  [ "${lines[11]}" = pts/ptmx ]
+}
+
+@test "linux.sysctl is applied inside the zone only" {
+  cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "4096"}'
+  set_args sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax'
+  before=$(cat /proc/sys/kernel/msgmax)
+  run zone run sc1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1 ]
+  [ "${lines[1]}" = 4096 ]
+  [ "$(cat /proc/sys/kernel/msgmax)" = "$before" ]
+}
+
+@test "--no-pivot runs the zone with MS_MOVE and chroot" {
+  set_args sh -c 'ls /; echo $$'
+  run zone run --no-pivot np1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *bin* ]]
+  [ "${lines[-1]}" = 1 ]
+}
+
+@test "process: args, env, cwd, uid, gid and additional gids" {
+  cfg '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [5, 7]} | .process.cwd = "/tmp"
+       | .process.env += ["ZONE_TEST=yes"]'
+  set_args sh -c 'id -u; id -g; id -G; pwd; echo $ZONE_TEST; echo $HOME'
+  run zone run pr1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1000 ]
+  [ "${lines[1]}" = 1001 ]
+  [ "${lines[2]}" = "1001 5 7" ]
+  [ "${lines[3]}" = /tmp ]
+  [ "${lines[4]}" = yes ]
+  [ "${lines[5]}" = / ]
+}
+
+@test "a missing cwd fails create with the JSON path and leaves nothing" {
+  cfg '.process.cwd = "/does/not/exist"'
+  run zone create cw1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"process.cwd: chdir \`/does/not/exist\`"* ]]
+  [ -z "$(ls -A "$ZROOT")" ]
+}
+
+@test "delete leaves nothing in mountinfo, the cgroup tree or the state root" {
+  set_idle
+  zone run -d dl1 > /dev/null
+  [ -n "$(ls -d /sys/fs/cgroup/*/zone/dl1 /sys/fs/cgroup/zone/dl1 2>/dev/null)" ]
+  zone delete --force dl1
+  ! grep -q "$ZONE_TEST_ROOTFS" /proc/self/mountinfo
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/dl1 /sys/fs/cgroup/zone/dl1 2>/dev/null)" ]
+  [ -z "$(ls -A "$ZROOT")" ]
+}
