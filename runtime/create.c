@@ -1,9 +1,13 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "internal.h"
+#include "hooks.h"
 #include "init.h"
+#include "lsm.h"
 #include "pid.h"
 #include "process.h"
+#include "seccomp.h"
+#include "terminal.h"
 #include "store.h"
 #include "sync.h"
 #include "../cgroups/cgroup.h"
@@ -161,7 +165,8 @@ clone_init (unsigned long flags, int *pidfd)
 }
 
 static int
-check_config (const struct zone_config *c, const char *rootfs, const struct zone_create_opts *o, zerr **err)
+check_config (const struct zone_config *c, const char *rootfs, const struct zone_create_opts *o, bool console,
+              zerr **err)
 {
   struct stat st;
   if (c->process == NULL)
@@ -170,30 +175,85 @@ check_config (const struct zone_config *c, const char *rootfs, const struct zone
     return zerr_set (err, EINVAL, "config.json: linux.namespaces: zone needs a mount namespace");
   if (stat (rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
     return zerr_set (err, ENOENT, "config.json: root.path: rootfs `%s` does not exist or is not a directory", rootfs);
-  if (c->process->terminal)
-    return zerr_set (err, ENOTSUP, "config.json: process.terminal: terminals are not supported yet");
-  if (c->process->apparmor_profile && *c->process->apparmor_profile)
-    return zerr_set (err, ENOTSUP, "config.json: process.apparmorProfile: AppArmor is not supported yet");
-  if (c->process->selinux_label && *c->process->selinux_label)
-    return zerr_set (err, ENOTSUP, "config.json: process.selinuxLabel: SELinux is not supported yet");
-  if (c->seccomp)
-    return zerr_set (err, ENOTSUP, "config.json: linux.seccomp: seccomp is not supported yet");
-  for (int k = 0; k < ZONE_HOOK_KINDS; k++)
-    if (c->n_hooks[k])
-      return zerr_set (err, ENOTSUP, "config.json: hooks: hooks are not supported yet");
+  if (c->process->terminal && !console)
+    return zerr_set (err, EINVAL, "config.json: process.terminal: a terminal needs --console-socket (or `run` in "
+                                  "the foreground)");
+  if (!c->process->terminal && o->console_socket)
+    return zerr_set (err, EINVAL, "--console-socket was given but process.terminal is false");
+  if (c->has_intel_rdt)
+    return zerr_set (err, ENOTSUP, "config.json: linux.intelRdt: Intel RDT is not supported");
+  if (lsm_check (c->process, err) < 0)
+    return -ENOTSUP;
   if (o->preserve_fds < 0)
     return zerr_set (err, EINVAL, "--preserve-fds must not be negative");
   return process_validate_caps (c->process, err);
 }
 
 /* Build the zone up to `created`.  On success *pidfd_out (if not NULL) keeps a pidfd of the init. */
+static bool
+has_create_hooks (const struct zone_config *c)
+{
+  return c->n_hooks[ZONE_HOOK_PRESTART] || c->n_hooks[ZONE_HOOK_CREATE_RUNTIME]
+         || c->n_hooks[ZONE_HOOK_CREATE_CONTAINER] || c->n_hooks[ZONE_HOOK_START_CONTAINER];
+}
+
+/* Between GO and READY the init may ask for the create hooks: run prestart and createRuntime
+   in our namespaces, with the state as it is now. */
+static int
+serve_init (int sock, const struct zone_config *c, const struct zone_state *st, zerr **err)
+{
+  struct sync_msg *m = xmalloc0 (sizeof *m);
+  int ret;
+
+  for (;;)
+    {
+      ret = sync_recv (sock, m);
+      if (ret < 0)
+        {
+          ret = ret == -EPIPE ? zerr_set (err, EPIPE, "the zone's init exited during setup")
+                              : (errno = -ret, zerr_sys (err, "read from the zone's init"));
+          break;
+        }
+      if (m->type == SYNC_ERROR)
+        {
+          ret = zerr_set (err, m->code, "%s", m->msg);
+          break;
+        }
+      if (m->type == SYNC_READY)
+        {
+          ret = 0;
+          break;
+        }
+      if (m->type != SYNC_HOOKS)
+        {
+          ret = zerr_set (err, EPROTO, "unexpected message %d from the zone's init", m->type);
+          break;
+        }
+      {
+        cleanup_free char *json = zone_state_to_json (st, true);
+        if ((ret = hooks_run (c, ZONE_HOOK_PRESTART, json, err)) < 0
+            || (ret = hooks_run (c, ZONE_HOOK_CREATE_RUNTIME, json, err)) < 0)
+          break;
+        if (sync_send (sock, SYNC_HOOKS_DONE, 0, json) < 0)
+          {
+            ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
+            break;
+          }
+      }
+    }
+  free (m);
+  return ret;
+}
+
 int
 zone_create_internal (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
-                      int *pidfd_out, pid_t *pid_out, zerr **err)
+                      int console_sock, struct create_result *res, zerr **err)
 {
   cleanup_config struct zone_config *config = NULL;
   cleanup_free char *bundle = NULL, *config_path = NULL, *rootfs = NULL, *cgpath = NULL;
-  cleanup_close int lock_fd = -1, state_fd = -1, sock_parent = -1, sock_child = -1;
+  cleanup_close int lock_fd = -1, state_fd = -1, sock_parent = -1, sock_child = -1, console_fd = -1;
+  cleanup_free char *config_text = NULL;
+  scmp_filter_ctx filter = NULL;
   cleanup_state struct zone_state *st = NULL;
   struct create_undo undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 };
   int sv[2], ret;
@@ -204,7 +264,9 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   if (bundle == NULL)
     return zerr_sys (err, "bundle `%s`", o->bundle ? o->bundle : ".");
   config_path = absolute_path (bundle, "config.json");
-  if ((ret = zone_config_load (config_path, &config, err)) < 0)
+  if ((ret = read_file_at (AT_FDCWD, config_path, &config_text, NULL, err)) < 0)
+    return ret;
+  if ((ret = zone_config_parse ("config.json", config_text, &config, err)) < 0)
     return ret;
   {
     cleanup_free char *r = absolute_path (bundle, config->root_path);
@@ -212,12 +274,26 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
     if (rootfs == NULL)
       rootfs = steal_pointer (&r);
   }
-  if ((ret = check_config (config, rootfs, o, err)) < 0)
+  if ((ret = check_config (config, rootfs, o, console_sock >= 0 || o->console_socket, err)) < 0)
     return ret;
+  if ((ret = seccomp_filter_build (config->seccomp, &filter, err)) < 0)
+    return ret;
+  if (config->process->terminal)
+    {
+      console_fd = console_sock >= 0 ? dup (console_sock) : terminal_connect_socket (o->console_socket, err);
+      if (console_fd < 0)
+        {
+          seccomp_release (filter);
+          return console_sock >= 0 ? zerr_sys (err, "dup") : console_fd;
+        }
+    }
 
   lock_fd = store_create (rt->root, id, err);
   if (lock_fd < 0)
-    return lock_fd;
+    {
+      seccomp_release (filter);
+      return lock_fd;
+    }
   undo.dir_made = true;
 
   /* Recorded before anything else is made, so that `delete --force` finds it after a crash. */
@@ -244,6 +320,9 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       st->n_annotations = config->n_annotations;
     }
   if ((ret = store_write_state (lock_fd, st, err)) < 0)
+    goto fail;
+  /* exec and the poststop hooks need the config as it was at create time. */
+  if ((ret = write_file_at (lock_fd, "config.json", config_text, strlen (config_text), 0600, err)) < 0)
     goto fail;
   if (mkfifoat (lock_fd, "exec.fifo", 0622) < 0)
     {
@@ -291,12 +370,20 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
         .no_pivot = o->no_pivot,
         .no_new_keyring = o->no_new_keyring,
         .preserve_fds = o->preserve_fds,
+        .console_fd = console_fd,
+        .seccomp = filter,
+        .create_hooks = has_create_hooks (config),
       };
       close (sock_parent);
       zone_init_main (&a);
     }
   close (sock_child);
   sock_child = -1;
+  if (console_fd >= 0)
+    {
+      close (console_fd);
+      console_fd = -1;
+    }
 
   if (clone_flags (config) & CLONE_NEWUSER)
     {
@@ -316,7 +403,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
       goto fail;
     }
-  if ((ret = sync_expect (sock_parent, SYNC_READY, err)) < 0)
+  if ((ret = serve_init (sock_parent, config, st, err)) < 0)
     goto fail;
 
   free (st->status);
@@ -338,10 +425,13 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
     }
   st->cgroup_paths = NULL; /* owned by undo.cgroups */
   strv_free (undo.cgroups);
-  if (pid_out)
-    *pid_out = undo.pid;
-  if (pidfd_out)
-    *pidfd_out = undo.pidfd;
+  seccomp_release (filter);
+  if (res)
+    {
+      res->pid = undo.pid;
+      res->pidfd = undo.pidfd;
+      res->terminal = config->process->terminal;
+    }
   else
     close (undo.pidfd);
   return 0;
@@ -351,11 +441,12 @@ fail:
     st->cgroup_paths = NULL;
   undo_create (&undo);
   strv_free (undo.cgroups);
+  seccomp_release (filter);
   return ret;
 }
 
 int
 zone_create (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o, zerr **err)
 {
-  return zone_create_internal (rt, id, o, NULL, NULL, err);
+  return zone_create_internal (rt, id, o, -1, NULL, err);
 }

@@ -1,6 +1,10 @@
 #define _GNU_SOURCE
 #include "init.h"
+#include "hooks.h"
+#include "lsm.h"
 #include "process.h"
+#include "seccomp.h"
+#include "terminal.h"
 #include "sync.h"
 #include "../rootfs/rootfs.h"
 #include "../util/cleanup.h"
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,8 +63,31 @@ apply_sysctl (const struct zone_config *c, zerr **err)
   return 0;
 }
 
+/* The runtime runs prestart and createRuntime now, then we run createContainer: all before
+   pivot_root, as the runtime-spec orders them.  *state gets the state JSON for our hooks. */
 static int
-setup (struct init_args *a, char **exe, zerr **err)
+create_hooks (struct init_args *a, char **state, zerr **err)
+{
+  struct sync_msg *m;
+  int ret;
+
+  if (!a->create_hooks)
+    return 0;
+  if (sync_send (a->sync_fd, SYNC_HOOKS, 0, NULL) < 0)
+    return zerr_sys (err, "talk to the runtime");
+  m = xmalloc0 (sizeof *m);
+  ret = sync_expect (a->sync_fd, SYNC_HOOKS_DONE, m, err);
+  if (ret == 0)
+    {
+      *state = xstrdup (m->msg);
+      ret = hooks_run (a->config, ZONE_HOOK_CREATE_CONTAINER, *state, err);
+    }
+  free (m);
+  return ret;
+}
+
+static int
+setup (struct init_args *a, char **exe, char **state, zerr **err)
 {
   const struct zone_config *c = a->config;
   struct rootfs_ctx rctx = {
@@ -68,7 +96,7 @@ setup (struct init_args *a, char **exe, zerr **err)
   const struct zone_namespace *cg = zone_config_namespace (c, CLONE_NEWCGROUP);
   int ret;
 
-  if ((ret = sync_expect (a->sync_fd, SYNC_GO, err)) < 0)
+  if ((ret = sync_expect (a->sync_fd, SYNC_GO, NULL, err)) < 0)
     return ret;
   if (a->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return zerr_sys (err, "become root in the user namespace (is 0 mapped in uidMappings and gidMappings?)");
@@ -91,19 +119,37 @@ setup (struct init_args *a, char **exe, zerr **err)
     return ret;
   if ((ret = rootfs_create_devices (&rctx, err)) < 0)
     return ret;
+  if ((ret = create_hooks (a, state, err)) < 0)
+    return ret;
   if ((ret = rootfs_pivot (&rctx, a->no_pivot, err)) < 0)
     return ret;
   if ((ret = apply_sysctl (c, err)) < 0)
     return ret;
   if ((ret = rootfs_finalize (&rctx, err)) < 0)
     return ret;
+  if (a->console_fd >= 0)
+    {
+      if ((ret = terminal_setup_in_zone (a->console_fd, c->process, err)) < 0)
+        return ret;
+      close (a->console_fd);
+      a->console_fd = -1;
+    }
 
   if ((ret = process_apply_rlimits (c->process, err)) < 0)
     return ret;
   if ((ret = process_apply_oom_score_adj (c->process, err)) < 0)
     return ret;
+  if ((ret = process_apply_scheduling (c->process, err)) < 0)
+    return ret;
+  if (c->has_personality && personality (c->personality) < 0)
+    return zerr_sys (err, "linux.personality: personality");
+  if ((ret = lsm_set_exec_labels (c->process, err)) < 0)
+    return ret;
   if (chdir (c->process->cwd) < 0)
     return zerr_sys (err, "process.cwd: chdir `%s`", c->process->cwd);
+  /* Without no_new_privs only CAP_SYS_ADMIN allows a filter: load it before the caps go. */
+  if (!c->process->no_new_privileges && (ret = seccomp_filter_load (a->seccomp, err)) < 0)
+    return ret;
   if ((ret = process_apply_identity (c->process, err)) < 0)
     return ret;
   /* Looked up now, so that a missing program fails `create`, not `start`. */
@@ -113,7 +159,7 @@ setup (struct init_args *a, char **exe, zerr **err)
 void
 zone_init_main (struct init_args *a)
 {
-  cleanup_free char *exe = NULL;
+  cleanup_free char *exe = NULL, *state = NULL;
   cleanup_strv char **env = NULL;
   zerr *err = NULL;
   int fifo;
@@ -124,7 +170,7 @@ zone_init_main (struct init_args *a)
   if (a->lock_fd >= 0)
     close (a->lock_fd);
   umask (0);
-  if (setup (a, &exe, &err) < 0)
+  if (setup (a, &exe, &state, &err) < 0)
     {
       sync_send (a->sync_fd, SYNC_ERROR, err->code, err->msg);
       _exit (1);
@@ -137,13 +183,41 @@ zone_init_main (struct init_args *a)
 
   /* Blocks until `start` opens the fifo for reading. */
   fifo = openat (a->state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-  if (fifo < 0 || write (fifo, "0", 1) != 1)
+  if (fifo < 0)
+    _exit (1);
+  close (a->state_dir_fd);
+  if (a->config->n_hooks[ZONE_HOOK_START_CONTAINER])
+    {
+      /* The state as `start` sees it: "creating" becomes "created" in the JSON we were sent. */
+      char *at = state ? strstr (state, "\"status\": \"creating\"") : NULL;
+      if (at)
+        {
+          at += strlen ("\"status\": \"creat");
+          memcpy (at, "ed", 2);
+          memmove (at + 2, at + 3, strlen (at + 3) + 1);
+        }
+      if (hooks_run (a->config, ZONE_HOOK_START_CONTAINER, state ? state : "{}", &err) < 0)
+        {
+          /* `start` reads why from the fifo: one write below PIPE_BUF arrives whole. */
+          char buf[1024];
+          int len = snprintf (buf, sizeof buf, "1%s", err->msg);
+          if (write (fifo, buf, (size_t) (len < (int) sizeof buf ? len : (int) sizeof buf - 1)) < 0)
+            _exit (1);
+          _exit (1);
+        }
+    }
+  /* "0" tells `start` that everything before the exec went well. */
+  if (write (fifo, "0", 1) != 1)
     _exit (1);
   close (fifo);
-  close (a->state_dir_fd);
 
   /* Nothing of the runtime's reaches the zone but stdio and the preserved fds (CVE-2024-21626). */
   cloexec_fds_from (3 + a->preserve_fds);
+  if (a->config->process->no_new_privileges && seccomp_filter_load (a->seccomp, &err) < 0)
+    {
+      fprintf (stderr, "zone: %s\n", err->msg);
+      _exit (127);
+    }
   execve (exe, a->config->process->args, env);
   fprintf (stderr, "zone: exec `%s`: %s\n", exe, strerror (errno));
   _exit (127);

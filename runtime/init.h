@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include <seccomp.h>
+
 #include "../spec/config.h"
 
 struct init_args
@@ -16,6 +18,9 @@ struct init_args
   bool new_userns;
   bool no_pivot, no_new_keyring;
   int preserve_fds;
+  int console_fd;           /* where to send the pty master; -1 without a terminal */
+  scmp_filter_ctx seccomp;  /* NULL without linux.seccomp */
+  bool create_hooks;        /* stop before pivot_root for the runtime's create hooks */
 };
 
 /* Never returns: execs the zone's process or exits non-zero after reporting over sync_fd. */

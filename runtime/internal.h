@@ -2,12 +2,20 @@
 #ifndef ZONE_RUNTIME_INTERNAL_H
 #define ZONE_RUNTIME_INTERNAL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "runtime.h"
 
+struct create_result
+{
+  pid_t pid;
+  int pidfd;
+  bool terminal; /* the init sent a pty master over console_sock */
+};
+/* console_sock: a connected socket to send the terminal to, instead of --console-socket; -1 if none. */
 int zone_create_internal (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
-                          int *pidfd_out, pid_t *pid_out, zerr **err);
+                          int console_sock, struct create_result *res, zerr **err);
 char *now_rfc3339 (void);
 /* Replace s->status with what is true now (the init may have exited since it was written). */
 void state_refresh_status (int dirfd, struct zone_state *s);

@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "internal.h"
+#include "hooks.h"
 #include "pid.h"
 #include "store.h"
 #include "../cgroups/cgroup.h"
+#include "../spec/config.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
@@ -73,7 +75,11 @@ int
 zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state **out, zerr **err)
 {
   cleanup_close int fd = -1;
-  return open_state (rt, id, &fd, out, err);
+  int ret = open_state (rt, id, &fd, out, err);
+  /* As runc reports it: a stopped zone has no pid. */
+  if (ret == 0 && strcmp ((*out)->status, "stopped") == 0)
+    (*out)->pid = 0;
+  return ret;
 }
 
 int
@@ -98,13 +104,27 @@ zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, z
   return 0;
 }
 
+/* poststart and poststop only warn when they fail; they see the config as it was at create. */
+static void
+run_hooks_warn (int dirfd, const struct zone_state *st, enum zone_hook_kind kind)
+{
+  cleanup_config struct zone_config *c = NULL;
+  cleanup_free char *text = NULL, *json = NULL;
+
+  if (read_file_at (dirfd, "config.json", &text, NULL, NULL) < 0
+      || zone_config_parse ("config.json", text, &c, NULL) < 0 || c->n_hooks[kind] == 0)
+    return;
+  json = zone_state_to_json (st, true);
+  hooks_run_warn (c, kind, json);
+}
+
 int
 zone_start (const struct zone_runtime *rt, const char *id, zerr **err)
 {
   cleanup_close int dirfd = -1, fifo = -1, pidfd = -1;
   cleanup_state struct zone_state *st = NULL;
   struct pollfd pfd[2];
-  char c;
+  char buf[1024];
   int ret = open_state (rt, id, &dirfd, &st, err);
 
   if (ret < 0)
@@ -129,17 +149,31 @@ zone_start (const struct zone_runtime *rt, const char *id, zerr **err)
             continue;
           return zerr_sys (err, "wait for the zone's init");
         }
-      n = read (fifo, &c, 1);
-      if (n == 1)
-        break;
+      n = read (fifo, buf, sizeof buf - 1);
+      if (n > 0)
+        {
+          buf[n] = '\0';
+          break;
+        }
       if (n < 0 && errno != EAGAIN && errno != EINTR)
         return zerr_sys (err, "read exec.fifo");
-      if (pfd[1].revents & POLLIN)
+      /* EOF after a writer came and went, or the init died: it will not exec. */
+      if ((n == 0 && (pfd[0].revents & POLLHUP)) || (pfd[1].revents & POLLIN))
         return zerr_set (err, ESRCH, "cannot start container `%s`: its init exited", id);
+    }
+  if (buf[0] != '0')
+    {
+      /* A startContainer hook failed: the init exits, the zone is stopped. */
+      pidfd_wait_exit (pidfd, 10000);
+      unlinkat (dirfd, "exec.fifo", 0);
+      return zerr_set (err, EIO, "cannot start container `%s`: %s", id, buf + 1);
     }
   unlinkat (dirfd, "exec.fifo", 0);
   set_status (st, "running");
-  return store_write_state (dirfd, st, err);
+  if ((ret = store_write_state (dirfd, st, err)) < 0)
+    return ret;
+  run_hooks_warn (dirfd, st, ZONE_HOOK_POSTSTART);
+  return 0;
 }
 
 static bool
@@ -216,6 +250,12 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
     }
   if (st->cgroup_owned && (ret = cgroup_destroy (st->cgroup_paths, err)) < 0)
     return ret;
+  /* A create that failed before its init ran has nothing to run poststop for. */
+  if (st->pid > 0)
+    {
+      st->pid = 0;
+      run_hooks_warn (dirfd, st, ZONE_HOOK_POSTSTOP);
+    }
   return store_remove (rt->root, id, err);
 }
 
@@ -246,75 +286,3 @@ zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
   return 0;
 }
 
-/* Forward the signals a foreground `run` receives to the zone, until the init exits. */
-static int
-wait_foreground (pid_t pid, int pidfd, int *exit_code, zerr **err)
-{
-  static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
-  cleanup_close int sfd = -1;
-  sigset_t set, old;
-  int status;
-
-  sigemptyset (&set);
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    sigaddset (&set, forwarded[i]);
-  sigprocmask (SIG_BLOCK, &set, &old);
-  sfd = signalfd (-1, &set, SFD_CLOEXEC);
-  if (sfd < 0)
-    return zerr_sys (err, "signalfd");
-  for (;;)
-    {
-      struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
-      if (poll (pfd, 2, -1) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return zerr_sys (err, "poll");
-        }
-      if (pfd[0].revents & POLLIN)
-        {
-          struct signalfd_siginfo si;
-          if (read (sfd, &si, sizeof si) == sizeof si)
-            pidfd_signal (pidfd, (int) si.ssi_signo);
-        }
-      if (pfd[1].revents & POLLIN)
-        break;
-    }
-  sigprocmask (SIG_SETMASK, &old, NULL);
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return zerr_sys (err, "wait for the zone's init");
-  *exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-  return 0;
-}
-
-int
-zone_run (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o, int *exit_code,
-          zerr **err)
-{
-  cleanup_close int pidfd = -1;
-  pid_t pid = -1;
-  int ret = zone_create_internal (rt, id, o, &pidfd, &pid, err);
-
-  *exit_code = 0;
-  if (ret < 0)
-    return ret;
-  ret = zone_start (rt, id, err);
-  if (ret < 0)
-    {
-      zone_delete (rt, id, true, NULL);
-      return ret;
-    }
-  if (o->detach)
-    return 0;
-  ret = wait_foreground (pid, pidfd, exit_code, err);
-  if (!o->keep)
-    {
-      zerr *e = NULL;
-      int r = zone_delete (rt, id, true, ret < 0 ? &e : err);
-      zerr_free (&e);
-      if (ret == 0)
-        ret = r;
-    }
-  return ret;
-}

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *
@@ -237,4 +238,42 @@ process_environment (const struct zone_process *p)
   if (env_lookup (p->env, "HOME") == NULL)
     env[n] = xstrdup (p->uid == 0 ? "HOME=/root" : "HOME=/");
   return env;
+}
+
+/* The kernel's struct sched_attr (sched_setattr(2)); glibc 2.36 has no wrapper. */
+struct kernel_sched_attr
+{
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+int
+process_apply_scheduling (const struct zone_process *p, zerr **err)
+{
+  if (p->has_scheduler)
+    {
+      struct kernel_sched_attr a = {
+        .size = sizeof a,
+        .sched_policy = (uint32_t) p->scheduler.policy,
+        .sched_flags = p->scheduler.flags,
+        .sched_nice = p->scheduler.nice,
+        .sched_priority = p->scheduler.priority,
+        .sched_runtime = p->scheduler.runtime,
+        .sched_deadline = p->scheduler.deadline,
+        .sched_period = p->scheduler.period,
+      };
+      if (syscall (SYS_sched_setattr, 0, &a, 0) < 0)
+        return zerr_sys (err, "process.scheduler: sched_setattr");
+    }
+  if (p->has_io_priority)
+    {
+      /* IOPRIO_PRIO_VALUE (class, data): the class sits above 13 bits of data. */
+      int value = (p->io_class << 13) | p->io_priority;
+      if (syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, value) < 0)
+        return zerr_sys (err, "process.ioPriority: ioprio_set");
+    }
+  return 0;
 }

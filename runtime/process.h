@@ -15,5 +15,7 @@ int process_apply_identity (const struct zone_process *p, zerr **err);
 char **process_environment (const struct zone_process *p);
 /* Check that every capability name is known: error names the JSON path. */
 int process_validate_caps (const struct zone_process *p, zerr **err);
+/* process.scheduler and process.ioPriority for the calling process. */
+int process_apply_scheduling (const struct zone_process *p, zerr **err);
 
 #endif

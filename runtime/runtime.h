@@ -42,5 +42,7 @@ int zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr 
 int zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state **out, zerr **err);
 /* Every zone's state, sorted by id; zones that cannot be read are left out. */
 int zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, zerr **err);
+/* The runtime-spec features document: what this build does on this host. */
+char *zone_features_json (void);
 
 #endif

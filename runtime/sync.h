@@ -9,19 +9,21 @@ enum sync_type
   SYNC_GO = 1, /* runtime -> init: ids mapped, cgroup joined: go on */
   SYNC_READY,  /* init -> runtime: set up, about to wait for start */
   SYNC_ERROR,  /* init -> runtime: setup failed, msg says why */
+  SYNC_HOOKS,  /* init -> runtime: mounts are made, run prestart and createRuntime now */
+  SYNC_HOOKS_DONE, /* runtime -> init: done; msg is the state JSON for the zone's own hooks */
 };
 
 struct sync_msg
 {
   int type;
   int code;
-  char msg[2048];
+  char msg[65536]; /* only the used part is sent */
 };
 
 int sync_send (int fd, int type, int code, const char *msg);
 /* Receive one message; EOF is -EPIPE. */
 int sync_recv (int fd, struct sync_msg *m);
-/* Wait for `want`; an ERROR becomes err with the init's message. */
-int sync_expect (int fd, int want, zerr **err);
+/* Wait for `want`; an ERROR becomes err with the init's message.  m may be NULL. */
+int sync_expect (int fd, int want, struct sync_msg *m, zerr **err);
 
 #endif

@@ -193,6 +193,90 @@ parse_rlimits (const char *file, yajl_val proc, struct zone_process *p, zerr **e
 }
 
 static int
+lookup_name (const char *file, const char *path, const char *name, const char *const *names, const int *values,
+             int *out, zerr **err)
+{
+  for (size_t i = 0; names[i]; i++)
+    if (strcmp (names[i], name) == 0)
+      {
+        *out = values[i];
+        return 0;
+      }
+  return zerr_set (err, EINVAL, "%s: %s: unknown value `%s`", file, path, name);
+}
+
+static int
+parse_io_priority (const char *file, yajl_val proc, struct zone_process *p, zerr **err)
+{
+  static const char *const names[] = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL };
+  static const int values[] = { 1, 2, 3 };
+  cleanup_free char *cls = NULL;
+  yajl_val io = NULL;
+  int64_t prio = 0;
+  int ret = json_get_object (F, proc, "process", "ioPriority", false, &io, err);
+
+  if (ret < 0 || io == NULL)
+    return ret;
+  p->has_io_priority = true;
+  if ((ret = json_get_string (F, io, "process.ioPriority", "class", true, &cls, err)) < 0)
+    return ret;
+  if ((ret = lookup_name (F, "process.ioPriority.class", cls, names, values, &p->io_class, err)) < 0)
+    return ret;
+  if ((ret = json_get_i64 (F, io, "process.ioPriority", "priority", false, &prio, NULL, err)) < 0)
+    return ret;
+  if (prio < 0 || prio > 7)
+    return bad (F, "process.ioPriority.priority", "must be between 0 and 7", err);
+  p->io_priority = (int) prio;
+  return 0;
+}
+
+static int
+parse_scheduler (const char *file, yajl_val proc, struct zone_process *p, zerr **err)
+{
+  static const char *const policies[] = { "SCHED_OTHER", "SCHED_FIFO",  "SCHED_RR", "SCHED_BATCH",
+                                          "SCHED_IDLE",  "SCHED_DEADLINE", NULL };
+  static const int policy_values[] = { 0, 1, 2, 3, 5, 6 };
+  static const char *const flags[] = { "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN",
+                                       "SCHED_FLAG_KEEP_POLICY", "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+                                       "SCHED_FLAG_UTIL_CLAMP_MAX", NULL };
+  static const int flag_values[] = { 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40 };
+  struct zone_scheduler *s = &p->scheduler;
+  cleanup_free char *policy = NULL;
+  cleanup_strv char **fl = NULL;
+  yajl_val sch = NULL;
+  int64_t nice = 0;
+  int ret = json_get_object (F, proc, "process", "scheduler", false, &sch, err);
+
+  if (ret < 0 || sch == NULL)
+    return ret;
+  p->has_scheduler = true;
+  if ((ret = json_get_string (F, sch, "process.scheduler", "policy", true, &policy, err)) < 0)
+    return ret;
+  if ((ret = lookup_name (F, "process.scheduler.policy", policy, policies, policy_values, &s->policy, err)) < 0)
+    return ret;
+  if ((ret = json_get_i64 (F, sch, "process.scheduler", "nice", false, &nice, NULL, err)) < 0)
+    return ret;
+  if (nice < -20 || nice > 19)
+    return bad (F, "process.scheduler.nice", "must be between -20 and 19", err);
+  s->nice = (int32_t) nice;
+  if ((ret = json_get_u32 (F, sch, "process.scheduler", "priority", false, &s->priority, NULL, err)) < 0
+      || (ret = json_get_u64 (F, sch, "process.scheduler", "runtime", false, &s->runtime, NULL, err)) < 0
+      || (ret = json_get_u64 (F, sch, "process.scheduler", "deadline", false, &s->deadline, NULL, err)) < 0
+      || (ret = json_get_u64 (F, sch, "process.scheduler", "period", false, &s->period, NULL, err)) < 0
+      || (ret = json_get_strv (F, sch, "process.scheduler", "flags", false, &fl, err)) < 0)
+    return ret;
+  for (size_t i = 0; fl && fl[i]; i++)
+    {
+      cleanup_free char *path = json_path_index ("process.scheduler.flags", i);
+      int v = 0;
+      if ((ret = lookup_name (F, path, fl[i], flags, flag_values, &v, err)) < 0)
+        return ret;
+      s->flags |= (uint64_t) v;
+    }
+  return 0;
+}
+
+static int
 parse_process (const char *file, yajl_val root, struct zone_process **out, zerr **err)
 {
   yajl_val proc = NULL, user = NULL, console = NULL, gids = NULL;
@@ -278,7 +362,9 @@ parse_process (const char *file, yajl_val root, struct zone_process **out, zerr 
     return ret;
   if ((ret = json_get_string (F, proc, "process", "selinuxLabel", false, &p->selinux_label, err)) < 0)
     return ret;
-  return 0;
+  if ((ret = parse_io_priority (F, proc, p, err)) < 0)
+    return ret;
+  return parse_scheduler (F, proc, p, err);
 }
 
 static int
@@ -492,6 +578,32 @@ parse_propagation (const char *file, yajl_val linux_, struct zone_config *c, zer
 }
 
 static int
+parse_personality (const char *file, yajl_val linux_, struct zone_config *c, zerr **err)
+{
+  static const char *const domains[] = { "LINUX", "LINUX32", NULL };
+  static const int values[] = { 0x0000 /* PER_LINUX */, 0x0008 /* PER_LINUX32 */ };
+  cleanup_free char *domain = NULL;
+  cleanup_strv char **flags = NULL;
+  yajl_val obj = NULL;
+  int v = 0;
+  int ret = json_get_object (F, linux_, "linux", "personality", false, &obj, err);
+
+  if (ret < 0 || obj == NULL)
+    return ret;
+  if ((ret = json_get_string (F, obj, "linux.personality", "domain", true, &domain, err)) < 0)
+    return ret;
+  if ((ret = lookup_name (F, "linux.personality.domain", domain, domains, values, &v, err)) < 0)
+    return ret;
+  if ((ret = json_get_strv (F, obj, "linux.personality", "flags", false, &flags, err)) < 0)
+    return ret;
+  if (flags && flags[0])
+    return zerr_set (err, ENOTSUP, "%s: linux.personality.flags: no flag is supported (`%s`)", F, flags[0]);
+  c->has_personality = true;
+  c->personality = (unsigned long) v;
+  return 0;
+}
+
+static int
 parse_linux (const char *file, yajl_val root, struct zone_config *c, zerr **err)
 {
   yajl_val linux_ = NULL, sysctl = NULL;
@@ -530,7 +642,13 @@ parse_linux (const char *file, yajl_val root, struct zone_config *c, zerr **err)
     return ret;
   if ((ret = json_get_object (F, linux_, "linux", "seccomp", false, &c->seccomp, err)) < 0)
     return ret;
-  return 0;
+  {
+    yajl_val rdt = NULL;
+    if ((ret = json_get_object (F, linux_, "linux", "intelRdt", false, &rdt, err)) < 0)
+      return ret;
+    c->has_intel_rdt = rdt != NULL;
+  }
+  return parse_personality (F, linux_, c, err);
 }
 
 static const char *const hook_keys[ZONE_HOOK_KINDS]

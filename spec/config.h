@@ -74,6 +74,17 @@ struct zone_process
   bool has_oom_score_adj;
   int oom_score_adj;
   char *apparmor_profile, *selinux_label;
+  bool has_io_priority;
+  int io_class, io_priority; /* IOPRIO_CLASS_* number, 0..7 */
+  bool has_scheduler;
+  struct zone_scheduler
+  {
+    int policy; /* SCHED_* number */
+    int32_t nice;
+    uint32_t priority;
+    uint64_t flags; /* SCHED_FLAG_* bits */
+    uint64_t runtime, deadline, period;
+  } scheduler;
 };
 
 struct zone_hook
@@ -131,6 +142,9 @@ struct zone_config
   struct zone_time_offset time_monotonic, time_boottime;
   yajl_val resources; /* borrowed from tree: parsed by cgroups/ */
   yajl_val seccomp;   /* borrowed from tree */
+  bool has_personality;
+  unsigned long personality; /* PER_LINUX or PER_LINUX32 */
+  bool has_intel_rdt;
 
   yajl_val tree;
 };

@@ -1,4 +1,4 @@
-/* Documents zone writes for people: the default config.json and the `features` report. */
+/* The default config.json that `zone spec` writes. */
 #ifndef ZONE_SPEC_DEFAULTS_H
 #define ZONE_SPEC_DEFAULTS_H
 
@@ -7,7 +7,5 @@
 
 /* The config.json that `zone spec` writes; rootless maps the caller's uid/gid to root. */
 char *zone_default_config (bool rootless, uid_t uid, gid_t gid);
-/* The runtime-spec features document for this build and host. */
-char *zone_features_json (void);
 
 #endif

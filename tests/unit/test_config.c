@@ -149,7 +149,59 @@ static const struct
   { "{\"ociVersion\": \"1.0.0\", " BASE_ROOT ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"a\"],"
     " \"cwd\": \"/\", \"capabilities\": {\"bounding\": \"CAP_KILL\"}}}",
     "config.json: process.capabilities.bounding: must be an array of strings" },
+  { WITH (", \"linux\": {\"personality\": {\"domain\": \"LINUX64\"}}"),
+    "config.json: linux.personality.domain: unknown value `LINUX64`" },
+  { WITH (", \"linux\": {\"personality\": {\"domain\": \"LINUX\", \"flags\": [\"X\"]}}"),
+    "config.json: linux.personality.flags: no flag is supported" },
 };
+
+/* The process fields that are not in BASE_PROCESS: appended inside "process". */
+#define PROC(extra) "{\"ociVersion\": \"1.0.2\", " BASE_ROOT ", \"process\": {\"user\": {\"uid\": 0, \"gid\": 0}, " \
+                    "\"args\": [\"sh\"], \"cwd\": \"/\", " extra "}}"
+
+static const struct
+{
+  const char *text, *message;
+} bad_process[] = {
+  { PROC ("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_NONE\"}"),
+    "config.json: process.ioPriority.class: unknown value `IOPRIO_CLASS_NONE`" },
+  { PROC ("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 9}"),
+    "config.json: process.ioPriority.priority: must be between 0 and 7" },
+  { PROC ("\"ioPriority\": {\"priority\": 1}"), "config.json: process.ioPriority.class: required but missing" },
+  { PROC ("\"scheduler\": {\"policy\": \"SCHED_ISO\"}"),
+    "config.json: process.scheduler.policy: unknown value `SCHED_ISO`" },
+  { PROC ("\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"nice\": 40}"),
+    "config.json: process.scheduler.nice: must be between -20 and 19" },
+  { PROC ("\"scheduler\": {\"policy\": \"SCHED_RR\", \"flags\": [\"SCHED_FLAG_RECLAIM\", \"SCHED_FLAG_X\"]}"),
+    "config.json: process.scheduler.flags[1]: unknown value `SCHED_FLAG_X`" },
+};
+
+static void
+test_process_fields (void)
+{
+  struct zone_config *c = NULL;
+  zerr *err = NULL;
+
+  CHECK (zone_config_parse ("config.json",
+                            PROC ("\"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\", \"priority\": 4}, "
+                                  "\"scheduler\": {\"policy\": \"SCHED_BATCH\", \"nice\": 5, "
+                                  "\"flags\": [\"SCHED_FLAG_RESET_ON_FORK\"]}"),
+                            &c, &err)
+         == 0);
+  CHECK (c && c->process->has_io_priority && c->process->io_class == 3 && c->process->io_priority == 4);
+  CHECK (c && c->process->has_scheduler && c->process->scheduler.policy == 3 && c->process->scheduler.nice == 5
+         && c->process->scheduler.flags == 1);
+  zone_config_free (c);
+  zerr_free (&err);
+  for (size_t i = 0; i < sizeof bad_process / sizeof bad_process[0]; i++)
+    {
+      c = NULL;
+      CHECK (zone_config_parse ("config.json", bad_process[i].text, &c, &err) < 0);
+      CHECK_STR_CONTAINS (err ? err->msg : NULL, bad_process[i].message);
+      zone_config_free (c);
+      zerr_free (&err);
+    }
+}
 
 static void
 test_invalid (void)
@@ -191,25 +243,12 @@ test_default_spec_parses (void)
     }
 }
 
-static void
-test_features_is_json (void)
-{
-  char *text = zone_features_json ();
-  struct zone_config *c = NULL;
-  zerr *err = NULL;
-  /* Not a config, so parsing must fail on a config field, not on the JSON itself. */
-  CHECK (zone_config_parse ("features", text, &c, &err) < 0);
-  CHECK_STR_CONTAINS (err ? err->msg : NULL, "ociVersion: required");
-  zerr_free (&err);
-  free (text);
-}
-
 int
 main (void)
 {
   test_valid ();
   test_invalid ();
   test_default_spec_parses ();
-  test_features_is_json ();
+  test_process_fields ();
   UNIT_DONE ();
 }

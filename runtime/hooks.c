@@ -1,0 +1,106 @@
+#define _GNU_SOURCE
+#include "hooks.h"
+#include "pid.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const kind_names[ZONE_HOOK_KINDS]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+
+const char *
+hooks_kind_name (enum zone_hook_kind kind)
+{
+  return kind_names[kind];
+}
+
+static int
+run_one (const struct zone_hook *h, const char *what, const char *state_json, zerr **err)
+{
+  static char *const empty_env[] = { NULL };
+  char *default_args[] = { h->path, NULL };
+  cleanup_close int pidfd = -1;
+  int in[2], status = 0;
+  pid_t pid;
+
+  if (pipe2 (in, O_CLOEXEC) < 0)
+    return zerr_sys (err, "%s: pipe", what);
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (in[0]);
+      close (in[1]);
+      return zerr_sys (err, "%s: fork", what);
+    }
+  if (pid == 0)
+    {
+      dup2 (in[0], 0);
+      close_fds_from (3);
+      signal (SIGPIPE, SIG_DFL);
+      execve (h->path, h->args ? h->args : default_args, h->env ? h->env : empty_env);
+      fprintf (stderr, "zone: %s: exec `%s`: %s\n", what, h->path, strerror (errno));
+      _exit (127);
+    }
+  close (in[0]);
+  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  /* A hook need not read its stdin: ignore EPIPE. */
+  {
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+    sigaction (SIGPIPE, &ign, &old);
+    write_all (in[1], state_json, strlen (state_json));
+    sigaction (SIGPIPE, &old, NULL);
+  }
+  close (in[1]);
+  if (h->timeout > 0 && pidfd >= 0 && !pidfd_wait_exit (pidfd, h->timeout * 1000))
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      return zerr_set (err, ETIMEDOUT, "%s: `%s` timed out after %d s", what, h->path, h->timeout);
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return zerr_sys (err, "%s: wait", what);
+  if (WIFSIGNALED (status))
+    return zerr_set (err, EIO, "%s: `%s` was killed by signal %d", what, h->path, WTERMSIG (status));
+  if (WEXITSTATUS (status) != 0)
+    return zerr_set (err, EIO, "%s: `%s` exited with status %d", what, h->path, WEXITSTATUS (status));
+  return 0;
+}
+
+int
+hooks_run (const struct zone_config *c, enum zone_hook_kind kind, const char *state_json, zerr **err)
+{
+  for (size_t i = 0; i < c->n_hooks[kind]; i++)
+    {
+      char what[64];
+      int ret;
+      snprintf (what, sizeof what, "hooks.%s[%zu]", kind_names[kind], i);
+      ret = run_one (&c->hooks[kind][i], what, state_json, err);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+void
+hooks_run_warn (const struct zone_config *c, enum zone_hook_kind kind, const char *state_json)
+{
+  for (size_t i = 0; i < c->n_hooks[kind]; i++)
+    {
+      char what[64];
+      zerr *err = NULL;
+      snprintf (what, sizeof what, "hooks.%s[%zu]", kind_names[kind], i);
+      if (run_one (&c->hooks[kind][i], what, state_json, &err) < 0)
+        fprintf (stderr, "zone: warning: %s\n", err->msg);
+      zerr_free (&err);
+    }
+}
