@@ -17,7 +17,8 @@ SAN_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
-HEADERS    := $(wildcard util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
+HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
 .PHONY: all deps install demo check check-unit check-asan check-integration clean
 
@@ -39,8 +40,12 @@ $(BUILD)/asan/libzone.a: $(SAN_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/zone: cmd/zone.c $(BUILD)/libzone.a $(HEADERS)
-	$(CC) $(ALL_CFLAGS) cmd/zone.c $(BUILD)/libzone.a $(PKG_LIBS) -o $@
+$(BUILD)/zone: $(wildcard cmd/*.c) $(BUILD)/libzone.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) $(wildcard cmd/*.c) $(BUILD)/libzone.a $(PKG_LIBS) -o $@
+
+$(BUILD)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone.a $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -66,7 +71,7 @@ check-unit: $(UNIT_BINS)
 check-asan: $(UNIT_SAN)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/unit/run $(UNIT_SAN)
 
-check-integration: $(BUILD)/zone
+check-integration: $(BUILD)/zone $(TEST_HELPERS)
 	@tests/integration/run
 
 check: deps

@@ -1,11 +1,13 @@
 /* zone's command line: runc's commands and flags, plus a few for people (stop).  Only parses
    arguments, reports errors and calls the library. */
 #define _GNU_SOURCE
+#include "cmd.h"
 #include "../runtime/runtime.h"
 #include "../spec/config.h"
 #include "../spec/defaults.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/sealed_exe.h"
 #include "../util/strbuf.h"
 
 #include <errno.h>
@@ -22,11 +24,11 @@
 #include <unistd.h>
 
 /* The global options: the only mutable globals, as they live for the whole command. */
-static struct zone_runtime runtime = { .root = ZONE_DEFAULT_ROOT };
+struct zone_runtime runtime = { .root = ZONE_DEFAULT_ROOT };
 static const char *log_path;
 static bool log_json;
 
-static void
+void
 log_error (const char *msg)
 {
   fprintf (stderr, "zone: %s\n", msg);
@@ -58,7 +60,7 @@ log_error (const char *msg)
     }
 }
 
-static int
+int
 fail (zerr **err)
 {
   log_error (*err ? (*err)->msg : "unknown error");
@@ -66,7 +68,7 @@ fail (zerr **err)
   return 1;
 }
 
-static int
+int
 usage_error (const char *fmt, const char *arg)
 {
   char buf[512];
@@ -89,6 +91,8 @@ print_help (void)
          "  stop ID       SIGTERM, wait --timeout seconds (10), then SIGKILL\n"
          "  delete ID     remove a stopped zone (--force: also a running one)\n"
          "  list          list zones (--format table|json, --quiet)\n"
+         "  exec ID CMD   run a process in a zone (--tty, --detach, --env, --user, --process FILE...)\n"
+         "  ps ID         list the host pids of a zone's processes (--format table|json)\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
          "  features      print what this runtime supports (runtime-spec features.md)\n\n"
          "global options:\n"
@@ -140,7 +144,7 @@ parse_signal (const char *s)
 }
 
 /* One positional argument, the id. */
-static int
+int
 need_id (int argc, char **argv, const char *cmd, const char **id)
 {
   if (optind >= argc)
@@ -219,6 +223,14 @@ cmd_create_or_run (int argc, char **argv, bool run)
     return usage_error ("unexpected argument `%s`", argv[optind]);
   if (o.detach && o.keep)
     return usage_error ("run: %s cannot be used together", "--detach and --keep");
+  /* Socket activation, as runc passes it on: systemd's fds follow stdio. */
+  if (getenv ("LISTEN_FDS"))
+    {
+      char *end;
+      long n = strtol (getenv ("LISTEN_FDS"), &end, 10);
+      if (*end == '\0' && n > 0 && n < 65536)
+        o.listen_fds = (int) n;
+    }
   if (!run)
     return zone_create (&runtime, id, &o, &err) < 0 ? fail (&err) : 0;
   if (zone_run (&runtime, id, &o, &code, &err) < 0)
@@ -481,9 +493,9 @@ main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  static const char *const later[] = { "exec", "ps", "pause", "resume", "update", "events", "checkpoint", "restore" };
+  static const char *const later[] = { "pause", "resume", "update", "events", "checkpoint", "restore" };
   const char *cmd;
-  int c;
+  int c, optind_saved;
 
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     {
@@ -530,10 +542,18 @@ main (int argc, char **argv)
       return 1;
     }
   cmd = argv[optind];
+  optind_saved = optind;
   argc -= optind;
   argv += optind;
   optind = 1;
 
+  /* Only these put a process of the runtime into a zone (its init, or the exec'd child). */
+  if (strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0)
+    {
+      zerr *err = NULL;
+      if (reexec_from_sealed_copy (argv - optind_saved, environ, &err) < 0)
+        return fail (&err);
+    }
   if (strcmp (cmd, "create") == 0)
     return cmd_create_or_run (argc, argv, false);
   if (strcmp (cmd, "run") == 0)
@@ -554,6 +574,10 @@ main (int argc, char **argv)
     return cmd_spec (argc, argv);
   if (strcmp (cmd, "features") == 0)
     return cmd_features (argc, argv);
+  if (strcmp (cmd, "exec") == 0)
+    return cmd_exec (argc, argv);
+  if (strcmp (cmd, "ps") == 0)
+    return cmd_ps (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();

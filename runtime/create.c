@@ -370,6 +370,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
         .no_pivot = o->no_pivot,
         .no_new_keyring = o->no_new_keyring,
         .preserve_fds = o->preserve_fds,
+        .listen_fds = o->listen_fds,
         .console_fd = console_fd,
         .seccomp = filter,
         .create_hooks = has_create_hooks (config),

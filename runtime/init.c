@@ -176,7 +176,7 @@ zone_init_main (struct init_args *a)
       _exit (1);
     }
   prctl (PR_SET_PDEATHSIG, 0);
-  env = process_environment (a->config->process);
+  env = process_environment (a->config->process, a->listen_fds);
   if (sync_send (a->sync_fd, SYNC_READY, 0, NULL) < 0)
     _exit (1);
   close (a->sync_fd);
@@ -212,7 +212,7 @@ zone_init_main (struct init_args *a)
   close (fifo);
 
   /* Nothing of the runtime's reaches the zone but stdio and the preserved fds (CVE-2024-21626). */
-  cloexec_fds_from (3 + a->preserve_fds);
+  cloexec_fds_from (3 + (a->preserve_fds > a->listen_fds ? a->preserve_fds : a->listen_fds));
   if (a->config->process->no_new_privileges && seccomp_filter_load (a->seccomp, &err) < 0)
     {
       fprintf (stderr, "zone: %s\n", err->msg);

@@ -18,6 +18,7 @@ struct init_args
   bool new_userns;
   bool no_pivot, no_new_keyring;
   int preserve_fds;
+  int listen_fds;            /* LISTEN_FDS of socket activation: fds 3.. kept, env set */
   int console_fd;           /* where to send the pty master; -1 without a terminal */
   scmp_filter_ctx seccomp;  /* NULL without linux.seccomp */
   bool create_hooks;        /* stop before pivot_root for the runtime's create hooks */

@@ -286,3 +286,29 @@ zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
   return 0;
 }
 
+
+static int
+compare_pids (const void *a, const void *b)
+{
+  pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+  return (x > y) - (x < y);
+}
+
+int
+zone_ps (const struct zone_runtime *rt, const char *id, pid_t **pids, size_t *n, zerr **err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_state struct zone_state *st = NULL;
+  int ret = open_state (rt, id, &dirfd, &st, err);
+
+  if (ret < 0)
+    return ret;
+  *pids = NULL;
+  *n = 0;
+  if (strcmp (st->status, "stopped") == 0)
+    return 0;
+  if ((ret = cgroup_pids (st->cgroup_paths, pids, n, err)) < 0)
+    return ret;
+  qsort (*pids, *n, sizeof (pid_t), compare_pids);
+  return 0;
+}

@@ -226,17 +226,21 @@ process_apply_identity (const struct zone_process *p, zerr **err)
 }
 
 char **
-process_environment (const struct zone_process *p)
+process_environment (const struct zone_process *p, int listen_fds)
 {
-  size_t n = 0;
+  size_t n = 0, k;
   char **env;
   for (; p->env && p->env[n]; n++)
     ;
-  env = xmalloc0 ((n + 2) * sizeof (char *));
-  for (size_t i = 0; i < n; i++)
-    env[i] = xstrdup (p->env[i]);
+  env = xmalloc0 ((n + 4) * sizeof (char *));
+  for (k = 0; k < n; k++)
+    env[k] = xstrdup (p->env[k]);
   if (env_lookup (p->env, "HOME") == NULL)
-    env[n] = xstrdup (p->uid == 0 ? "HOME=/root" : "HOME=/");
+    env[k++] = xstrdup (p->uid == 0 ? "HOME=/root" : "HOME=/");
+  /* Socket activation: the fds follow stdio, and sd_listen_fds checks LISTEN_PID is its own. */
+  if (listen_fds > 0 && (asprintf (&env[k], "LISTEN_FDS=%d", listen_fds) < 0
+                         || asprintf (&env[k + 1], "LISTEN_PID=%d", (int) getpid ()) < 0))
+    abort ();
   return env;
 }
 

@@ -11,8 +11,9 @@ int process_apply_rlimits (const struct zone_process *p, zerr **err);
 int process_apply_oom_score_adj (const struct zone_process *p, zerr **err);
 /* Supplementary groups, gid, uid, then the capability sets and no_new_privs. */
 int process_apply_identity (const struct zone_process *p, zerr **err);
-/* The environment to exec with: env plus HOME when it is missing. */
-char **process_environment (const struct zone_process *p);
+/* The environment to exec with: env plus HOME when it is missing, and LISTEN_FDS/LISTEN_PID
+   when listen_fds systemd sockets are passed on. */
+char **process_environment (const struct zone_process *p, int listen_fds);
 /* Check that every capability name is known: error names the JSON path. */
 int process_validate_caps (const struct zone_process *p, zerr **err);
 /* process.scheduler and process.ioPriority for the calling process. */

@@ -45,7 +45,7 @@ copy_window_size (int from, int to)
 }
 
 /* Until the init exits: forward signals, and with a terminal relay stdin to it and it to stdout. */
-static int
+int
 wait_foreground (pid_t pid, int pidfd, int master, int *exit_code, zerr **err)
 {
   cleanup_close int sfd = -1;

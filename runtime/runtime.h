@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "../spec/state.h"
 #include "../util/error.h"
@@ -25,6 +27,7 @@ struct zone_create_opts
   const char *console_socket;
   bool no_pivot, no_new_keyring;
   int preserve_fds;
+  int listen_fds; /* from LISTEN_FDS: systemd socket activation passed through */
   /* run only */
   bool detach, keep;
 };
@@ -42,6 +45,28 @@ int zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr 
 int zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state **out, zerr **err);
 /* Every zone's state, sorted by id; zones that cannot be read are left out. */
 int zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, zerr **err);
+struct zone_exec_opts
+{
+  const char *process_file; /* --process: an OCI process object; else args */
+  char **args;
+  const char *console_socket, *pid_file, *cwd, *apparmor, *process_label;
+  char **env;  /* --env K=V, in order */
+  char **caps; /* --cap */
+  bool has_user;
+  uint32_t uid, gid;
+  uint32_t *additional_gids;
+  size_t n_additional_gids;
+  bool tty, detach, no_new_privs;
+  int preserve_fds;
+};
+
+/* Run a process in the zone; in the foreground, *exit_code is its exit status. */
+int zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec_opts *o, int *exit_code,
+               zerr **err);
+
+/* The host pids of every process in the zone's cgroup, sorted. */
+int zone_ps (const struct zone_runtime *rt, const char *id, pid_t **pids, size_t *n, zerr **err);
+
 /* The runtime-spec features document: what this build does on this host. */
 char *zone_features_json (void);
 

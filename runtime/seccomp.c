@@ -220,6 +220,8 @@ seccomp_filter_build (yajl_val node, scmp_filter_ctx *out, zerr **err)
   ctx = seccomp_init (def);
   if (ctx == NULL)
     return zerr_set (err, EINVAL, "%s: linux.seccomp.defaultAction: libseccomp refused it", F);
+  /* libseccomp would set no_new_privs itself when loading: that is process.noNewPrivileges' call. */
+  seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
   for (size_t i = 0; arch_names && arch_names[i]; i++)
     {
       size_t j;

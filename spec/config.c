@@ -816,8 +816,8 @@ free_kv (struct zone_kv *kv, size_t n)
   free (kv);
 }
 
-static void
-free_process (struct zone_process *p)
+void
+zone_process_free (struct zone_process *p)
 {
   if (p == NULL)
     return;
@@ -853,7 +853,7 @@ zone_config_free (struct zone_config *c)
       strv_free (c->mounts[i].options);
     }
   free (c->mounts);
-  free_process (c->process);
+  zone_process_free (c->process);
   free_kv (c->annotations, c->n_annotations);
   for (int k = 0; k < ZONE_HOOK_KINDS; k++)
     {
@@ -881,4 +881,37 @@ zone_config_free (struct zone_config *c)
   if (c->tree)
     yajl_tree_free (c->tree);
   free (c);
+}
+
+int
+zone_process_parse (const char *file, const char *text, struct zone_process **out, zerr **err)
+{
+  char errbuf[256] = "";
+  yajl_val tree = yajl_tree_parse (text, errbuf, sizeof errbuf);
+  const char *keys[] = { "process" };
+  yajl_val values[1] = { tree };
+  struct yajl_val_s wrapper = { .type = yajl_t_object };
+  int ret;
+
+  if (tree == NULL)
+    {
+      char *nl = strchr (errbuf, '\n');
+      if (nl)
+        *nl = '\0';
+      return zerr_set (err, EINVAL, "%s: not valid JSON: %s", F, *errbuf ? errbuf : "parse error");
+    }
+  /* The object is parsed as the "process" of a config, so errors name process.FIELD. */
+  wrapper.u.object.keys = keys;
+  wrapper.u.object.values = values;
+  wrapper.u.object.len = 1;
+  *out = NULL;
+  ret = YAJL_IS_OBJECT (tree) ? parse_process (F, &wrapper, out, err)
+                              : zerr_set (err, EINVAL, "%s: the top level must be a JSON object", F);
+  if (ret < 0)
+    {
+      zone_process_free (*out);
+      *out = NULL;
+    }
+  yajl_tree_free (tree);
+  return ret;
 }

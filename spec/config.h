@@ -152,6 +152,9 @@ struct zone_config
 /* Parse config text; `file` names it in error messages (e.g. "config.json"). */
 int zone_config_parse (const char *file, const char *text, struct zone_config **out, zerr **err);
 int zone_config_load (const char *path, struct zone_config **out, zerr **err);
+/* A process object on its own (exec --process FILE); errors name process.FIELD. */
+int zone_process_parse (const char *file, const char *text, struct zone_process **out, zerr **err);
+void zone_process_free (struct zone_process *p);
 void zone_config_free (struct zone_config *c);
 static inline void
 cleanup_configp (struct zone_config **c)

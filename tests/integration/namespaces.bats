@@ -48,8 +48,8 @@ ns_inode() { readlink "/proc/$1/ns/$2"; }
   zone run -d m1 > /dev/null
   pid=$(zone state m1 | jq .pid)
   grep -q " /dev/shm " /proc/$pid/mountinfo
-  ! grep -q "$ZONE_TEST_ROOTFS" /proc/self/mountinfo
-  ! grep -q "$BATS_TEST_TMPDIR" /proc/self/mountinfo
+  [ "$(grep -c "$ZONE_TEST_ROOTFS" /proc/self/mountinfo)" = 0 ]
+  [ "$(grep -c "$BATS_TEST_TMPDIR" /proc/self/mountinfo)" = 0 ]
 }
 
 @test "cgroup: the zone sees its own cgroup as the root" {

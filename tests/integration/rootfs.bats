@@ -143,7 +143,7 @@ load helpers
   zone run -d dl1 > /dev/null
   [ -n "$(ls -d /sys/fs/cgroup/*/zone/dl1 /sys/fs/cgroup/zone/dl1 2>/dev/null)" ]
   zone delete --force dl1
-  ! grep -q "$ZONE_TEST_ROOTFS" /proc/self/mountinfo
+  [ "$(grep -c "$ZONE_TEST_ROOTFS" /proc/self/mountinfo)" = 0 ]
   [ -z "$(ls -d /sys/fs/cgroup/*/zone/dl1 /sys/fs/cgroup/zone/dl1 2>/dev/null)" ]
   [ -z "$(ls -A "$ZROOT")" ]
 }

@@ -1,0 +1,22 @@
+/* Shared by the files of cmd/: the global options and how errors reach the user. */
+#ifndef ZONE_CMD_CMD_H
+#define ZONE_CMD_CMD_H
+
+#include "../runtime/runtime.h"
+#include "../util/error.h"
+
+extern struct zone_runtime runtime;
+
+/* "zone: MSG" on stderr, and to --log in its format. */
+void log_error (const char *msg);
+/* Report err and return the exit status 1. */
+int fail (zerr **err);
+/* Report fmt (with one %s for arg) and return 1. */
+int usage_error (const char *fmt, const char *arg);
+/* Take the id from argv[optind]. */
+int need_id (int argc, char **argv, const char *cmd, const char **id);
+
+int cmd_exec (int argc, char **argv);
+int cmd_ps (int argc, char **argv);
+
+#endif

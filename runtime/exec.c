@@ -1,0 +1,384 @@
+/* `exec`: a new process in a running zone, in all its namespaces and its cgroup, with the same
+   process security as the zone's own process unless the caller overrides it. */
+#define _GNU_SOURCE
+#include "runtime.h"
+#include "internal.h"
+#include "lsm.h"
+#include "pid.h"
+#include "process.h"
+#include "seccomp.h"
+#include "store.h"
+#include "terminal.h"
+#include "../cgroups/cgroup.h"
+#include "../spec/config.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct
+{
+  int flag;
+  const char *name;
+} ns_files[] = {
+  { CLONE_NEWUSER, "user" }, { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },       { CLONE_NEWNET, "net" },
+  { CLONE_NEWPID, "pid" },   { CLONE_NEWNS, "mnt" },  { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
+};
+
+/* The namespaces of pid that differ from ours: exactly those to join (joining our own user
+   namespace would be EINVAL). */
+static int
+zone_namespaces (pid_t pid)
+{
+  int flags = 0;
+  for (size_t i = 0; i < sizeof ns_files / sizeof ns_files[0]; i++)
+    {
+      char path[64];
+      struct stat theirs, ours;
+      snprintf (path, sizeof path, "/proc/%d/ns/%s", pid, ns_files[i].name);
+      if (stat (path, &theirs) < 0)
+        continue;
+      snprintf (path, sizeof path, "/proc/self/ns/%s", ns_files[i].name);
+      if (stat (path, &ours) < 0 || theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev)
+        flags |= ns_files[i].flag;
+    }
+  return flags;
+}
+
+static void
+strv_append (char ***v, const char *s)
+{
+  size_t n = 0;
+  for (; *v && (*v)[n]; n++)
+    ;
+  *v = realloc (*v, (n + 2) * sizeof (char *));
+  if (*v == NULL)
+    abort ();
+  (*v)[n] = xstrdup (s);
+  (*v)[n + 1] = NULL;
+}
+
+/* --env K=V replaces K if the process has it, else adds it. */
+static void
+env_set (char ***env, const char *kv)
+{
+  size_t klen = strcspn (kv, "=");
+  for (size_t i = 0; *env && (*env)[i]; i++)
+    if (strncmp ((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=')
+      {
+        free ((*env)[i]);
+        (*env)[i] = xstrdup (kv);
+        return;
+      }
+  strv_append (env, kv);
+}
+
+/* The zone's process, or --process FILE, with the command line's overrides applied. */
+static int
+build_process (struct zone_config *c, const struct zone_exec_opts *o, zerr **err)
+{
+  struct zone_process *p;
+  int ret;
+
+  if (o->process_file)
+    {
+      cleanup_free char *text = NULL;
+      struct zone_process *np = NULL;
+      if ((ret = read_file_at (AT_FDCWD, o->process_file, &text, NULL, err)) < 0)
+        return ret;
+      if ((ret = zone_process_parse (o->process_file, text, &np, err)) < 0)
+        return ret;
+      zone_process_free (c->process);
+      c->process = np;
+    }
+  else if (c->process == NULL || o->args == NULL || o->args[0] == NULL)
+    return zerr_set (err, EINVAL, "exec: no command given (CMD ARGS... or --process FILE)");
+  p = c->process;
+  if (o->args && o->args[0])
+    {
+      strv_free (p->args);
+      p->args = NULL;
+      for (size_t i = 0; o->args[i]; i++)
+        strv_append (&p->args, o->args[i]);
+    }
+  if (o->tty)
+    p->terminal = true;
+  if (o->cwd)
+    {
+      if (o->cwd[0] != '/')
+        return zerr_set (err, EINVAL, "--cwd `%s`: must be an absolute path", o->cwd);
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  for (size_t i = 0; o->env && o->env[i]; i++)
+    {
+      if (strchr (o->env[i], '=') == NULL || o->env[i][0] == '=')
+        return zerr_set (err, EINVAL, "--env `%s`: must have the form KEY=VALUE", o->env[i]);
+      env_set (&p->env, o->env[i]);
+    }
+  if (o->has_user)
+    {
+      p->uid = o->uid;
+      p->gid = o->gid;
+    }
+  if (o->n_additional_gids)
+    {
+      free (p->additional_gids);
+      p->additional_gids = xmalloc0 (o->n_additional_gids * sizeof (uint32_t));
+      memcpy (p->additional_gids, o->additional_gids, o->n_additional_gids * sizeof (uint32_t));
+      p->n_additional_gids = o->n_additional_gids;
+    }
+  for (size_t i = 0; o->caps && o->caps[i]; i++)
+    {
+      /* As runc: the capability is added to every set that makes it usable. */
+      strv_append (&p->caps.bounding, o->caps[i]);
+      strv_append (&p->caps.effective, o->caps[i]);
+      strv_append (&p->caps.permitted, o->caps[i]);
+      p->caps.present = true;
+    }
+  if (o->no_new_privs)
+    p->no_new_privileges = true;
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
+  if ((ret = process_validate_caps (p, err)) < 0)
+    return ret;
+  return lsm_check (p, err);
+}
+
+struct exec_child
+{
+  const struct zone_config *config;
+  const struct zone_exec_opts *opts;
+  int zone_pidfd, root_fd, go_fd, report_fd, console_fd, ns_flags;
+  scmp_filter_ctx seccomp;
+};
+
+static int
+setup_child (struct exec_child *x, char **exe, zerr **err)
+{
+  const struct zone_process *p = x->config->process;
+  char c;
+  int ret;
+
+  /* The runtime moves us into the zone's cgroup first, so that the cgroup namespace we join
+     has us inside it. */
+  if (read (x->go_fd, &c, 1) != 1)
+    return zerr_set (err, EPIPE, "the runtime went away");
+  if (x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME) && setns (x->zone_pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+    return zerr_sys (err, "join the zone's namespaces");
+  if (x->ns_flags & CLONE_NEWUSER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return zerr_sys (err, "become root in the zone's user namespace");
+  /* The zone's root as its init sees it: also right for zones made with --no-pivot. */
+  if (fchdir (x->root_fd) < 0 || chroot (".") < 0)
+    return zerr_sys (err, "enter the zone's root");
+  close (x->root_fd);
+  if (x->console_fd >= 0)
+    {
+      if ((ret = terminal_setup_in_zone (x->console_fd, p, err)) < 0)
+        return ret;
+      close (x->console_fd);
+    }
+  if ((ret = process_apply_rlimits (p, err)) < 0 || (ret = process_apply_oom_score_adj (p, err)) < 0
+      || (ret = process_apply_scheduling (p, err)) < 0)
+    return ret;
+  if (x->config->has_personality && personality (x->config->personality) < 0)
+    return zerr_sys (err, "linux.personality: personality");
+  if ((ret = lsm_set_exec_labels (p, err)) < 0)
+    return ret;
+  if (chdir (p->cwd) < 0)
+    return zerr_sys (err, "cwd: chdir `%s`", p->cwd);
+  if (!p->no_new_privileges && (ret = seccomp_filter_load (x->seccomp, err)) < 0)
+    return ret;
+  if ((ret = process_apply_identity (p, err)) < 0)
+    return ret;
+  return process_find_executable (p, exe, err);
+}
+
+/* The child: report a setup error over report_fd; its closing at execve says all went well. */
+__attribute__ ((noreturn)) static void
+exec_child_main (struct exec_child *x)
+{
+  cleanup_free char *exe = NULL;
+  zerr *err = NULL;
+  char **env;
+
+  if (setup_child (x, &exe, &err) < 0)
+    goto fail;
+  env = process_environment (x->config->process, 0);
+  cloexec_fds_from (3 + x->opts->preserve_fds);
+  if (x->config->process->no_new_privileges && seccomp_filter_load (x->seccomp, &err) < 0)
+    goto fail;
+  execve (exe, x->config->process->args, env);
+  zerr_sys (&err, "exec `%s`", exe);
+fail:
+  write_all (x->report_fd, err->msg, strlen (err->msg));
+  _exit (127);
+}
+
+static pid_t
+clone_child (int *pidfd)
+{
+  struct clone_args args = { .flags = CLONE_PIDFD, .pidfd = (unsigned long) pidfd, .exit_signal = SIGCHLD };
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+/* Wait for the child's execve: the report pipe closes on success or carries the reason. */
+static int
+wait_exec (int report_fd, pid_t pid, zerr **err)
+{
+  char buf[4096];
+  ssize_t n;
+  do
+    n = read (report_fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  waitpid (pid, NULL, 0);
+  return zerr_set (err, EINVAL, "exec: %s", buf);
+}
+
+int
+zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec_opts *o, int *exit_code,
+           zerr **err)
+{
+  cleanup_close int dirfd = -1, zone_pidfd = -1, root_fd = -1, console_fd = -1, ours = -1, master = -1;
+  cleanup_close int child_pidfd = -1;
+  cleanup_state struct zone_state *st = NULL;
+  cleanup_config struct zone_config *config = NULL;
+  cleanup_free char *text = NULL;
+  scmp_filter_ctx filter = NULL;
+  int go[2] = { -1, -1 }, report[2] = { -1, -1 }, ret, ns_flags;
+  char path[64];
+  pid_t pid;
+
+  *exit_code = 0;
+  if ((ret = store_validate_id (id, err)) < 0)
+    return ret;
+  if ((dirfd = store_open (rt->root, id, err)) < 0)
+    return dirfd;
+  if ((ret = store_read_state (dirfd, &st, err)) < 0)
+    return ret;
+  state_refresh_status (dirfd, st);
+  if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0)
+    return zerr_set (err, EINVAL, "cannot exec in container `%s`: it is %s", id, st->status);
+  zone_pidfd = pid_open_verified (st->pid, st->pid_start);
+  if (zone_pidfd < 0)
+    return zerr_set (err, ESRCH, "cannot exec in container `%s`: its init has exited", id);
+  if ((ret = read_file_at (dirfd, "config.json", &text, NULL, err)) < 0
+      || (ret = zone_config_parse ("config.json", text, &config, err)) < 0)
+    return ret;
+  /* Others may use the zone while this process runs. */
+  close (dirfd);
+  dirfd = -1;
+  if ((ret = build_process (config, o, err)) < 0)
+    return ret;
+  if (config->process->terminal && o->console_socket == NULL && o->detach)
+    return zerr_set (err, EINVAL, "exec: a detached process with a terminal needs --console-socket");
+  if (!config->process->terminal && o->console_socket)
+    return zerr_set (err, EINVAL, "exec: --console-socket was given without --tty");
+  if (config->process->terminal)
+    {
+      if (o->console_socket)
+        console_fd = terminal_connect_socket (o->console_socket, err);
+      else
+        {
+          int sv[2];
+          if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+            return zerr_sys (err, "socketpair");
+          ours = sv[0];
+          console_fd = sv[1];
+        }
+      if (console_fd < 0)
+        return console_fd;
+    }
+  snprintf (path, sizeof path, "/proc/%d/root", st->pid);
+  root_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return zerr_sys (err, "open the zone's root");
+  ns_flags = zone_namespaces (st->pid);
+  /* pid and time namespaces take effect for our children only: join them here. */
+  if (ns_flags & (CLONE_NEWPID | CLONE_NEWTIME) && setns (zone_pidfd, ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+    return zerr_sys (err, "join the zone's pid namespace");
+  if ((ret = seccomp_filter_build (config->seccomp, &filter, err)) < 0)
+    return ret;
+  if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (report, O_CLOEXEC) < 0)
+    {
+      seccomp_release (filter);
+      return zerr_sys (err, "pipe");
+    }
+
+  pid = clone_child (&child_pidfd);
+  if (pid == 0)
+    {
+      close (go[1]);
+      close (report[0]);
+      struct exec_child x = {
+        .config = config, .opts = o, .zone_pidfd = zone_pidfd, .root_fd = root_fd, .go_fd = go[0],
+        .report_fd = report[1], .console_fd = console_fd, .ns_flags = ns_flags, .seccomp = filter,
+      };
+      exec_child_main (&x);
+    }
+  close (go[0]);
+  close (report[1]);
+  seccomp_release (filter);
+  if (pid < 0)
+    {
+      ret = zerr_sys (err, "clone");
+      goto out;
+    }
+  if ((ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      goto out;
+    }
+  if (write (go[1], "g", 1) != 1 || (ret = wait_exec (report[0], pid, err)) < 0)
+    {
+      if (ret == 0)
+        ret = zerr_sys (err, "start the process");
+      goto out;
+    }
+  if (o->pid_file)
+    {
+      char buf[32];
+      int len = snprintf (buf, sizeof buf, "%d", pid);
+      if ((ret = write_file_atomic (o->pid_file, buf, (size_t) len, 0644, err)) < 0)
+        goto out;
+    }
+  if (ours >= 0 && (ret = terminal_recv_master (ours, &master, err)) < 0)
+    goto out;
+  if (o->detach)
+    goto out;
+  ret = wait_foreground (pid, child_pidfd, master, exit_code, err);
+out:
+  close (go[1]);
+  close (report[0]);
+  return ret;
+}

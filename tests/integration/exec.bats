@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# zone exec and zone ps, and that a zone cannot reach the runtime's binary (CVE-2019-5736).
+
+load helpers
+
+start_idle() {
+  set_idle
+  zone run -d "$1" > /dev/null
+  PID=$(zone state "$1" | jq .pid)
+}
+
+@test "exec joins every namespace of the zone and returns the exit status" {
+  cfg '.hostname = "exec-host"'
+  start_idle e1
+  run zone exec e1 sh -c 'hostname; echo $$; readlink /proc/self/ns/net; readlink /proc/self/ns/mnt; exit 7'
+  [ "$status" -eq 7 ]
+  [ "${lines[0]}" = exec-host ]
+  # pid 1 is the zone's init: the exec'd shell is another pid of the zone's namespace
+  [ "${lines[1]}" -gt 1 ]
+  [ "${lines[2]}" = "$(readlink /proc/$PID/ns/net)" ]
+  [ "${lines[3]}" = "$(readlink /proc/$PID/ns/mnt)" ]
+  # and in the zone's cgroup
+  run zone exec e1 cat /proc/self/cgroup
+  [[ "$output" == *"/zone/e1"* ]] || [[ "$output" == *":/"* ]]
+  run zone exec e1 sh -c 'kill -9 $$'
+  [ "$status" -eq 137 ]
+}
+
+@test "exec runs inside the zone's cgroup, seen from the host" {
+  start_idle e2
+  # fd 9 of the runtime must not reach the exec'd process
+  sh -c "exec 9</etc/passwd; '$ZONE_BIN' --root '$ZROOT' exec -d --pid-file '$BATS_TEST_TMPDIR/pid' e2 sleep 30"
+  epid=$(cat "$BATS_TEST_TMPDIR/pid")
+  [ "$(ls /proc/$epid/fd | sort -n | tr '\n' ' ')" = "0 1 2 " ]
+  [ "$(grep -c "/zone/e2" /proc/$epid/cgroup)" -ge 1 ]
+  # ps lists the init and the exec'd process, by host pid
+  run zone ps --format json e2
+  [ "$status" -eq 0 ]
+  # (the idle loop's own short sleeps may be listed too)
+  [ "$(echo "$output" | jq --argjson a $PID --argjson b $epid 'index($a) != null and index($b) != null')" = true ]
+  [ "$(echo "$output" | jq --argjson s $$ 'index($s)')" = null ]
+  run zone ps e2
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *PID* ]]
+  [[ "$output" == *"sleep 30"* ]]
+  [[ "$output" != *bats* ]]
+}
+
+@test "exec: env, cwd, user, additional gids" {
+  cfg '.process.env += ["KEEP=zone"]'
+  start_idle e3
+  run zone exec -e FOO=bar -e KEEP=over --cwd /tmp -u 1000:1001 --additional-gids 5 -g 6 e3 \
+      sh -c 'echo "$FOO $KEEP"; pwd; id -u; id -g; id -G'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "bar over" ]
+  [ "${lines[1]}" = /tmp ]
+  [ "${lines[2]}" = 1000 ]
+  [ "${lines[3]}" = 1001 ]
+  # the primary group, then the additional ones
+  [ "${lines[4]}" = "1001 5 6" ]
+}
+
+@test "exec applies the zone's capabilities, seccomp and rlimits, and --cap / --no-new-privs" {
+  cfg '.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}
+       | .process.rlimits = [{type: "RLIMIT_NOFILE", soft: 777, hard: 777}]
+       | .process.noNewPrivileges = false
+       | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}'
+  start_idle e4
+  run zone exec e4 sh -c 'grep CapEff /proc/self/status; ulimit -n; grep NoNewPrivs /proc/self/status; mkdir /dev/shm/x'
+  [[ "${lines[0]}" == *0000000000000020 ]]
+  [ "${lines[1]}" = 777 ]
+  [[ "${lines[2]}" == *0 ]]
+  [[ "$output" == *"Operation not permitted"* ]]
+  run zone exec --cap CAP_CHOWN --no-new-privs e4 grep -E 'CapEff|NoNewPrivs' /proc/self/status
+  [[ "${lines[0]}" == *0000000000000021 ]]
+  [[ "${lines[1]}" == *1 ]]
+}
+
+@test "exec --process takes an OCI process object" {
+  start_idle e5
+  cat > "$BATS_TEST_TMPDIR/process.json" <<'EOF'
+{"user": {"uid": 2000, "gid": 2000}, "args": ["sh", "-c", "id -u; pwd; echo $P"], "cwd": "/dev", "env": ["P=from-file"]}
+EOF
+  run zone exec --process "$BATS_TEST_TMPDIR/process.json" e5
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 2000 ]
+  [ "${lines[1]}" = /dev ]
+  [ "${lines[2]}" = from-file ]
+  echo '{"user": {"uid": 0, "gid": 0}, "args": [], "cwd": "/"}' > "$BATS_TEST_TMPDIR/bad.json"
+  run zone exec --process "$BATS_TEST_TMPDIR/bad.json" e5
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.args: must be a non-empty array"* ]]
+}
+
+@test "exec -t gets a tty, relayed or sent to --console-socket" {
+  start_idle e6
+  run sh -c "echo typed | '$ZONE_BIN' --root '$ZROOT' exec -t e6 sh -c 'tty; read l; echo got:\$l'"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/"* ]]
+  [[ "$output" == *"got:typed"* ]]
+
+  sock=$BATS_TEST_TMPDIR/c.sock
+  "$ZONE_TEST_HELPERS/console-recv" "$sock" > "$BATS_TEST_TMPDIR/tty.out" &
+  recv=$!
+  wait_for "[ -S $sock ]"
+  zone exec -t -d --console-socket "$sock" e6 sh -c 'tty; echo via-socket'
+  wait "$recv"
+  [[ "$(cat "$BATS_TEST_TMPDIR/tty.out")" == *"via-socket"* ]]
+  [[ "$(head -1 "$BATS_TEST_TMPDIR/tty.out")" == "name: /dev/pts/"* ]]
+}
+
+@test "exec into an unknown or stopped zone fails with one clear line" {
+  run zone exec nope true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"container \`nope\` does not exist"* ]]
+  set_args true
+  zone run --keep done1
+  run zone exec done1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"stopped"* ]]
+  run zone exec done1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"give a command"* ]]
+}
+
+@test "a zone cannot write the runtime's binary through /proc/PID/exe (CVE-2019-5736)" {
+  own_rootfs
+  cfg '.root.readonly = false'
+  set_idle
+  before=$(sha256sum "$ZONE_BIN" | cut -d' ' -f1)
+  zone create cve
+  # While the init waits for start, it is a runtime process inside the zone: a process of the
+  # zone takes hold of its exe, waits until the runtime has gone, then writes through it.
+  zone exec -d cve sh -c 'exec 3</proc/1/exe; readlink /proc/1/exe > /tmp/exe-link;
+                          while [ ! -e /tmp/go ]; do sleep 0.05; done;
+                          if echo evil >> /proc/self/fd/3; then echo WROTE; else echo REFUSED; fi > /tmp/result 2>&1'
+  wait_for "[ -s $ROOTFS/tmp/exe-link ]"
+  zone start cve
+  touch "$ROOTFS/tmp/go"
+  wait_for "[ -s $ROOTFS/tmp/result ]"
+  cat "$ROOTFS/tmp/exe-link" "$ROOTFS/tmp/result"
+  [[ "$(cat "$ROOTFS/tmp/exe-link")" == *memfd* ]]
+  [ "$(tail -1 "$ROOTFS/tmp/result")" = REFUSED ]
+  [ "$(sha256sum "$ZONE_BIN" | cut -d' ' -f1)" = "$before" ]
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# The zone's process: its identity, capabilities, seccomp, limits, terminal and fds, checked
+# from inside the zone.
+
+load helpers
+
+status_field() { grep "^$1:" | awk '{print $2}'; }
+
+@test "capabilities: exactly the sets asked for, ambient ones survive a non-root user" {
+  cfg '.process.capabilities = {bounding: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        effective: ["CAP_CHOWN", "CAP_KILL"], permitted: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        inheritable: ["CAP_NET_BIND_SERVICE"], ambient: ["CAP_NET_BIND_SERVICE"]}'
+  set_args grep Cap /proc/self/status
+  run zone run c1
+  [ "$status" -eq 0 ]
+  # CHOWN is bit 0, KILL bit 5, NET_BIND_SERVICE bit 10
+  [ "$(echo "$output" | status_field CapBnd)" = 0000000000000421 ]
+  [ "$(echo "$output" | status_field CapPrm)" = 0000000000000421 ]
+  [ "$(echo "$output" | status_field CapInh)" = 0000000000000400 ]
+  [ "$(echo "$output" | status_field CapAmb)" = 0000000000000400 ]
+  # execve recomputes effective for root: permitted, here with NET_BIND_SERVICE too
+  [ "$(echo "$output" | status_field CapEff)" = 0000000000000421 ]
+
+  cfg '.process.user.uid = 1000 | .process.user.gid = 1000'
+  run zone run c2
+  [ "$status" -eq 0 ]
+  # a non-root user keeps only the ambient set across execve
+  [ "$(echo "$output" | status_field CapEff)" = 0000000000000400 ]
+  [ "$(echo "$output" | status_field CapPrm)" = 0000000000000400 ]
+  [ "$(echo "$output" | status_field CapBnd)" = 0000000000000421 ]
+}
+
+@test "capabilities: an unknown name is an error naming it, and nothing is made" {
+  cfg '.process.capabilities.bounding += ["CAP_FLY"]'
+  run zone create bad
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.capabilities.bounding"*"CAP_FLY"* ]]
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+}
+
+@test "seccomp: mkdir fails with EPERM, everything else works; unknown syscalls are skipped" {
+  cfg '.root.readonly = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+        architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+        syscalls: [{names: ["mkdir", "mkdirat", "no_such_syscall_here"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+  own_rootfs
+  set_args sh -c 'mkdir /tmp/d; echo "mkdir=$?"; touch /tmp/f && echo touch-ok; grep ^Seccomp: /proc/self/status'
+  run zone run s1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Operation not permitted"* ]]
+  [[ "$output" == *"mkdir=1"* ]]
+  [[ "$output" == *"touch-ok"* ]]
+  [[ "$output" == *"Seccomp:"*"2"* ]]
+  [ ! -d "$ROOTFS/tmp/d" ]
+}
+
+@test "seccomp: errnoRet and argument conditions select which calls fail" {
+  own_rootfs
+  cfg '.root.readonly = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [
+        {names: ["fchmodat", "chmod"], action: "SCMP_ACT_ERRNO", errnoRet: 13,
+         args: [{index: 2, value: 511, op: "SCMP_CMP_EQ"}]},
+        {names: ["fchmodat", "chmod"], action: "SCMP_ACT_ERRNO", errnoRet: 13,
+         args: [{index: 1, value: 511, op: "SCMP_CMP_EQ"}]}]}'
+  # chmod to 0777 (511) is denied with EACCES; chmod to 0700 is not
+  set_args sh -c 'touch /tmp/f; chmod 700 /tmp/f && echo 700-ok; chmod 777 /tmp/f || echo 777-denied'
+  run zone run s2
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"700-ok"* ]]
+  [[ "$output" == *"Permission denied"* ]]
+  [[ "$output" == *"777-denied"* ]]
+  [ "$(stat -c %a "$ROOTFS/tmp/f")" = 700 ]
+}
+
+@test "seccomp: a bad action is an error naming the JSON path" {
+  cfg '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_MAYBE"}]}'
+  run zone create bad
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.seccomp.syscalls[0].action"* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+}
+
+@test "rlimits: ulimit -n shows the limit; above the runtime's own hard limit is a clear error" {
+  cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 1234, hard: 2345}]'
+  set_args sh -c 'ulimit -n; ulimit -Hn'
+  run zone run r1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1234 ]
+  [ "${lines[1]}" = 2345 ]
+
+  hard=$(ulimit -Hn)
+  cfg --argjson h $((hard + 1)) '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 1024, hard: $h}]'
+  run zone run r2
+  [ "$status" -ne 0 ]
+  [[ "$output" == *RLIMIT_NOFILE* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+}
+
+@test "noNewPrivileges, oomScoreAdj and umask" {
+  cfg '.process.noNewPrivileges = true | .process.oomScoreAdj = 123 | .process.user.umask = 18'
+  set_args sh -c 'grep NoNewPrivs /proc/self/status; cat /proc/self/oom_score_adj; umask'
+  run zone run n1
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | awk '{print $2}')" = 1 ]
+  [ "${lines[1]}" = 123 ]
+  # 18 is 022 in octal
+  [ "${lines[2]}" = 0022 ]
+
+  # also with a seccomp filter, which libseccomp would otherwise load with no_new_privs
+  cfg '.process.noNewPrivileges = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW"}'
+  run zone run n2
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | awk '{print $2}')" = 0 ]
+}
+
+@test "scheduler and ioPriority are those of the config" {
+  cfg '.process.scheduler = {policy: "SCHED_BATCH", nice: 7} | .process.ioPriority = {class: "IOPRIO_CLASS_BE", priority: 6}'
+  # /proc/self/stat: field 19 is the nice value, 41 the policy (3 = SCHED_BATCH)
+  set_args sh -c 'cut -d" " -f19,41 /proc/self/stat; ionice -p $$'
+  run zone run sch
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "7 3" ]
+  [[ "${lines[1]}" == *"best-effort"*"6"* ]]
+}
+
+@test "linux.personality LINUX32 makes uname report a 32-bit machine" {
+  cfg '.linux.personality = {domain: "LINUX32"}'
+  set_args uname -m
+  run zone run per
+  [ "$status" -eq 0 ]
+  [[ "$output" == i?86 ]]
+}
+
+@test "apparmorProfile, selinuxLabel and intelRdt fail clearly when the host cannot apply them" {
+  if [ -e /sys/fs/selinux/enforce ] || grep -qs Y /sys/module/apparmor/parameters/enabled; then
+    skip "this host has an LSM: the labels would be applied"
+  fi
+  cfg '.process.apparmorProfile = "zone-default"'
+  run zone create a1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.apparmorProfile: AppArmor is not enabled on this host"* ]]
+  cfg 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
+  run zone create a2
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.selinuxLabel: SELinux is not enabled"* ]]
+  cfg 'del(.process.selinuxLabel) | .linux.intelRdt = {closID: "x"}'
+  run zone create a3
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.intelRdt"* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+}
+
+@test "terminal: the pty master goes to --console-socket with its name; consoleSize is set" {
+  cfg '.process.terminal = true | .process.consoleSize = {height: 31, width: 101}'
+  set_args sh -c 'tty; stty size; read line; echo "read:$line"'
+  sock=$BATS_TEST_TMPDIR/console.sock
+  "$ZONE_TEST_HELPERS/console-recv" -i $'typed\n' "$sock" > "$BATS_TEST_TMPDIR/tty.out" &
+  recv=$!
+  wait_for "[ -S $sock ]"
+  zone create --console-socket "$sock" t1
+  zone start t1
+  wait "$recv"
+  out=$(tr -d '\r' < "$BATS_TEST_TMPDIR/tty.out")
+  [[ "$out" == "name: /dev/pts/"* ]]
+  [[ "$out" == *$'\n/dev/pts/'* ]]
+  [[ "$out" == *"31 101"* ]]
+  [[ "$out" == *"read:typed"* ]]
+}
+
+@test "terminal: create without --console-socket fails, nothing is made" {
+  cfg '.process.terminal = true'
+  run zone create t2
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.terminal"*"--console-socket"* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+}
+
+@test "terminal: run in the foreground relays the pty to zone's own stdio" {
+  cfg '.process.terminal = true'
+  set_args sh -c 'tty; read line; echo "read:$line"; exit 4'
+  run sh -c "echo hello | '$ZONE_BIN' --root '$ZROOT' run t3"
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"/dev/pts/"* ]]
+  [[ "$output" == *"read:hello"* ]]
+}
+
+# The fds of the zone's process, seen from the host once it runs `sleep`.
+zone_fds() {
+  local pid
+  pid=$(zone state "$1" | jq .pid)
+  ls /proc/$pid/fd | sort -n | tr '\n' ' '
+}
+
+@test "fds: only stdio reaches the zone; --preserve-fds and LISTEN_FDS pass exactly those on" {
+  set_args sleep 30
+  # fd 9 is open in the runtime and must not leak
+  sh -c "exec 9</etc/hostname; '$ZONE_BIN' --root '$ZROOT' run -d f1"
+  [ "$(zone_fds f1)" = "0 1 2 " ]
+
+  sh -c "exec 3</etc/hostname 4</etc/hostname 9</etc/passwd; '$ZONE_BIN' --root '$ZROOT' run -d --preserve-fds 2 f2"
+  [ "$(zone_fds f2)" = "0 1 2 3 4 " ]
+  pid=$(zone state f2 | jq .pid)
+  [ "$(readlink /proc/$pid/fd/3)" = /etc/hostname ]
+
+  sh -c "exec 3</etc/hostname 9</etc/passwd; LISTEN_FDS=1 '$ZONE_BIN' --root '$ZROOT' run -d f3"
+  [ "$(zone_fds f3)" = "0 1 2 3 " ]
+  pid=$(zone state f3 | jq .pid)
+  tr '\0' '\n' < /proc/$pid/environ | grep -qx LISTEN_FDS=1
+  # the pid the process has in its own namespace: it is the zone's pid 1
+  tr '\0' '\n' < /proc/$pid/environ | grep -qx LISTEN_PID=1
+}
+
+@test "fds: the zone's cwd and fds point inside the zone, not at the host (CVE-2024-21626)" {
+  cfg '.process.cwd = "/tmp"'
+  set_args sh -c 'readlink /proc/$$/cwd; for f in /proc/$$/fd/*; do readlink $f || true; done'
+  run zone run cwd
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = /tmp ]
+  # no fd of the zone resolves to something of the host's: outside the zone's root it would
+  # show up as a path the zone does not have, or as the host's cgroup or state dirs
+  [[ "$output" != *"/sys/fs/cgroup"* ]]
+  [[ "$output" != *"$ZROOT"* ]]
+  [[ "$output" != *"$BATS_TEST_TMPDIR"* ]]
+}

@@ -1,0 +1,49 @@
+#define _GNU_SOURCE
+#include "sealed_exe.h"
+#include "cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+bool
+running_from_sealed_copy (void)
+{
+  cleanup_close int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  int seals = fd >= 0 ? fcntl (fd, F_GET_SEALS) : -1;
+  return seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
+}
+
+int
+reexec_from_sealed_copy (char **argv, char **envp, zerr **err)
+{
+  cleanup_close int self = -1, copy = -1;
+  struct stat st;
+  off_t off = 0;
+
+  if (running_from_sealed_copy ())
+    return 0;
+  self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0 || fstat (self, &st) < 0)
+    return zerr_sys (err, "open the runtime's own binary");
+  copy = memfd_create ("zone", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (copy < 0)
+    return zerr_sys (err, "memfd_create for a sealed copy of the runtime");
+  while (off < st.st_size)
+    {
+      ssize_t n = sendfile (copy, self, &off, (size_t) (st.st_size - off));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return zerr_sys (err, "copy the runtime's binary");
+    }
+  if (fcntl (copy, F_ADD_SEALS, REQUIRED_SEALS) < 0)
+    return zerr_sys (err, "seal the copy of the runtime's binary");
+  fexecve (copy, argv, envp);
+  return zerr_sys (err, "re-exec the sealed copy of the runtime");
+}
