@@ -13,6 +13,8 @@ void log_error (const char *msg);
 int fail (zerr **err);
 /* Report fmt (with one %s for arg) and return 1. */
 int usage_error (const char *fmt, const char *arg);
+/* --preserve-fds N: 0 or -1 after reporting. */
+int parse_preserve_fds (const char *arg, int *out);
 /* Take the id from argv[optind]. */
 int need_id (int argc, char **argv, const char *cmd, const char **id);
 

@@ -158,13 +158,8 @@ cmd_exec (int argc, char **argv)
           push (&caps, &n_caps, optarg);
           break;
         case 'f':
-          {
-            char *end;
-            long n = strtol (optarg, &end, 10);
-            if (*end || n < 0 || n > 65536)
-              return usage_error ("--preserve-fds: `%s` is not a number of fds", optarg);
-            o.preserve_fds = (int) n;
-          }
+          if (parse_preserve_fds (optarg, &o.preserve_fds) < 0)
+            return 1;
           break;
         case 'I':
           break;

@@ -143,6 +143,20 @@ parse_signal (const char *s)
   return -1;
 }
 
+int
+parse_preserve_fds (const char *arg, int *out)
+{
+  char *end;
+  long n = strtol (arg, &end, 10);
+  if (*arg == '\0' || *end || n < 0 || n > 65536)
+    {
+      usage_error ("--preserve-fds: `%s` is not a number of fds", arg);
+      return -1;
+    }
+  *out = (int) n;
+  return 0;
+}
+
 /* One positional argument, the id. */
 int
 need_id (int argc, char **argv, const char *cmd, const char **id)
@@ -193,13 +207,8 @@ cmd_create_or_run (int argc, char **argv, bool run)
           o.no_new_keyring = true;
           break;
         case 'f':
-          {
-            char *end;
-            long n = strtol (optarg, &end, 10);
-            if (*end || n < 0 || n > 65536)
-              return usage_error ("--preserve-fds: `%s` is not a number of fds", optarg);
-            o.preserve_fds = (int) n;
-          }
+          if (parse_preserve_fds (optarg, &o.preserve_fds) < 0)
+            return 1;
           break;
         case 'd':
           if (!run)

@@ -252,6 +252,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   cleanup_config struct zone_config *config = NULL;
   cleanup_free char *bundle = NULL, *config_path = NULL, *rootfs = NULL, *cgpath = NULL;
   cleanup_close int lock_fd = -1, state_fd = -1, sock_parent = -1, sock_child = -1, console_fd = -1;
+  cleanup_close int own_pid_ns = -1, own_time_ns = -1;
   cleanup_free char *config_text = NULL;
   scmp_filter_ctx filter = NULL;
   cleanup_state struct zone_state *st = NULL;
@@ -347,10 +348,21 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
     }
   sock_parent = sv[0];
   sock_child = sv[1];
+  /* Our own pid and time namespaces for children, to go back to once the init is cloned:
+     the hooks we run must not land in the zone's. */
+  own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  own_time_ns = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
   if ((ret = prepare_child_namespaces (config, err)) < 0)
     goto fail;
 
   undo.pid = clone_init (clone_flags (config), &undo.pidfd);
+  if (undo.pid > 0)
+    {
+      if (own_pid_ns >= 0)
+        setns (own_pid_ns, CLONE_NEWPID);
+      if (own_time_ns >= 0)
+        setns (own_time_ns, CLONE_NEWTIME);
+    }
   if (undo.pid < 0)
     {
       undo.pidfd = -1;
