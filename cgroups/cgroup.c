@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define ZONE_PARENT "/zone"
 
 enum cgroup_mode

@@ -1,5 +1,6 @@
-/* A zone's cgroup: where its processes live, so that all of them can be found, killed and removed.
-   Resource limits come with the cgroups issue; this places, lists, kills and removes. */
+/* A zone's cgroup: where its processes live and what limits them.  A zone has one directory in
+   every hierarchy of the host (each v1 controller hierarchy, and the v2 one); the limits go to
+   whichever hierarchy hosts each controller, so pure v1, hybrid and pure v2 hosts all work. */
 #ifndef ZONE_CGROUPS_CGROUP_H
 #define ZONE_CGROUPS_CGROUP_H
 
@@ -7,7 +8,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "resources.h"
+#include "writes.h"
 #include "../util/error.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
 
 enum cgroup_mode
 {
@@ -27,5 +32,18 @@ int cgroup_pids (char **paths, pid_t **pids, size_t *n, zerr **err);
 int cgroup_signal_all (char **paths, int sig, zerr **err);
 /* Kill what is left and remove the directories (and the /zone parent when it is empty). */
 int cgroup_destroy (char **paths, zerr **err);
+
+/* Which version hosts ctrl on this host: 1, 2, or 0 when absent. */
+int cgroup_host_version (const char *ctrl);
+cgroup_version_fn cgroup_host_version_fn (void);
+/* The zone's directory that holds ctrl in that version, or NULL. */
+const char *cgroup_dir_for (char **paths, const char *ctrl, int version);
+/* Write w (made from r) into the zone's cgroup. */
+int cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_writes *w, zerr **err);
+
+/* pause/resume: the v1 freezer or v2 cgroup.freeze; returns once the state is reached. */
+int cgroup_freeze (char **paths, bool frozen, zerr **err);
+/* Whether the zone's cgroup is frozen now. */
+bool cgroup_is_frozen (char **paths);
 
 #endif

@@ -101,6 +101,7 @@ print_help (void)
          "  --log-format FORMAT   text or json\n"
          "  --debug               more output\n"
          "  --systemd-cgroup      manage cgroups through systemd\n"
+         "  --cgroup-manager M    cgroupfs (default), systemd or disabled\n"
          "  --version, --help\n",
          stdout);
 }
@@ -496,6 +497,7 @@ main (int argc, char **argv)
     { "log-level", required_argument, NULL, 'L' },
     { "debug", no_argument, NULL, 'D' },
     { "systemd-cgroup", no_argument, NULL, 's' },
+    { "cgroup-manager", required_argument, NULL, 'M' },
     { "rootless", required_argument, NULL, 'R' },
     { "criu", required_argument, NULL, 'C' },
     { "version", no_argument, NULL, 'v' },
@@ -529,7 +531,17 @@ main (int argc, char **argv)
         case 'C':
           break;
         case 's':
-          runtime.systemd_cgroup = true;
+          runtime.cgroup_manager = ZONE_CGROUP_SYSTEMD;
+          break;
+        case 'M':
+          if (strcmp (optarg, "cgroupfs") == 0)
+            runtime.cgroup_manager = ZONE_CGROUP_CGROUPFS;
+          else if (strcmp (optarg, "systemd") == 0)
+            runtime.cgroup_manager = ZONE_CGROUP_SYSTEMD;
+          else if (strcmp (optarg, "disabled") == 0)
+            runtime.cgroup_manager = ZONE_CGROUP_DISABLED;
+          else
+            return usage_error ("--cgroup-manager: unknown manager `%s` (cgroupfs, systemd or disabled)", optarg);
           break;
         case 'v':
           {

@@ -189,6 +189,39 @@ check_config (const struct zone_config *c, const char *rootfs, const struct zone
   return process_validate_caps (c->process, err);
 }
 
+/* linux.resources and zone's weight annotation, checked against this host before anything is
+   made: a limit the host cannot enforce is an error now, not a surprise later. */
+static int
+plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct zone_resources **res,
+             struct cgroup_writes *w, zerr **err)
+{
+  const char *weight = zone_config_annotation (c, "org.zone.cpu.weight");
+  int64_t cpu_weight = 0;
+  int ret;
+
+  if (c->cgroups_path && strchr (c->cgroups_path, ':') && rt->cgroup_manager != ZONE_CGROUP_SYSTEMD)
+    return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` is a systemd slice:prefix:name path: use "
+                                  "--systemd-cgroup", c->cgroups_path);
+  if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
+    return zerr_set (err, ENOTSUP, "--systemd-cgroup: %s", access ("/run/systemd/system", F_OK) == 0
+                                   ? "the systemd cgroup driver is not available in this build yet"
+                                   : "systemd is not running as PID 1 on this host; use the cgroupfs driver");
+  if (weight)
+    {
+      char *end;
+      long long v = strtoll (weight, &end, 10);
+      if (*weight == '\0' || *end || v < 1 || v > 10000)
+        return zerr_set (err, EINVAL, "config.json: annotations.org.zone.cpu.weight: must be a number from 1 to "
+                                      "10000, not `%s`", weight);
+      cpu_weight = v;
+    }
+  if ((ret = zone_resources_parse ("config.json", "linux.resources", c->resources, res, err)) < 0)
+    return ret;
+  if (rt->cgroup_manager == ZONE_CGROUP_DISABLED)
+    return 0;
+  return cgroup_resource_writes (*res, cpu_weight, cgroup_host_version_fn (), NULL, "linux.resources", w, err);
+}
+
 /* Build the zone up to `created`.  On success *pidfd_out (if not NULL) keeps a pidfd of the init. */
 static bool
 has_create_hooks (const struct zone_config *c)
@@ -256,6 +289,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   cleanup_free char *config_text = NULL;
   scmp_filter_ctx filter = NULL;
   cleanup_state struct zone_state *st = NULL;
+  cleanup_resources struct zone_resources *resources = NULL;
+  cleanup_writes struct cgroup_writes writes = { 0 };
   struct create_undo undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 };
   int sv[2], ret;
 
@@ -276,6 +311,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       rootfs = steal_pointer (&r);
   }
   if ((ret = check_config (config, rootfs, o, console_sock >= 0 || o->console_socket, err)) < 0)
+    return ret;
+  if ((ret = plan_limits (rt, config, &resources, &writes, err)) < 0)
     return ret;
   if ((ret = seccomp_filter_build (config->seccomp, &filter, err)) < 0)
     return ret;
@@ -333,12 +370,18 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   /* Chmod, as the umask may have taken bits the zone's user needs to write it. */
   fchmodat (lock_fd, "exec.fifo", 0622, 0);
 
-  if ((ret = cgroup_create (cgpath, &undo.cgroups, err)) < 0)
-    goto fail;
-  st->cgroup_paths = undo.cgroups;
-  st->cgroup_owned = true;
-  if ((ret = store_write_state (lock_fd, st, err)) < 0)
-    goto fail;
+  if (rt->cgroup_manager != ZONE_CGROUP_DISABLED)
+    {
+      if ((ret = cgroup_create (cgpath, &undo.cgroups, err)) < 0)
+        goto fail;
+      st->cgroup_paths = undo.cgroups;
+      st->cgroup_owned = true;
+      if ((ret = store_write_state (lock_fd, st, err)) < 0)
+        goto fail;
+      /* Limits are in place before the init joins: the zone never runs without them. */
+      if ((ret = cgroup_apply (undo.cgroups, resources, &writes, err)) < 0)
+        goto fail;
+    }
 
   state_fd = openat (lock_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (state_fd < 0 || socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

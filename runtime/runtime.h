@@ -13,10 +13,17 @@
 
 #define ZONE_DEFAULT_ROOT "/run/zone"
 
+enum zone_cgroup_manager
+{
+  ZONE_CGROUP_CGROUPFS, /* the default: the files under /sys/fs/cgroup */
+  ZONE_CGROUP_SYSTEMD,
+  ZONE_CGROUP_DISABLED, /* no cgroup at all */
+};
+
 struct zone_runtime
 {
   const char *root; /* state store, default /run/zone */
-  bool systemd_cgroup;
+  enum zone_cgroup_manager cgroup_manager;
   bool debug;
 };
 

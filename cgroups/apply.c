@@ -1,0 +1,199 @@
+/* Writing the files of cgroup_resource_writes into a zone's cgroup directories. */
+#define _GNU_SOURCE
+#include "cgroup.h"
+#include "devices_bpf.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+static bool
+is_v2_dir (const char *dir)
+{
+  struct statfs sf;
+  return statfs (dir, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* Whether the v1 hierarchy dir (".../cpu,cpuacct/zone/x") mounted at CGROUP_ROOT/NAME has ctrl. */
+static bool
+hierarchy_has (const char *dir, const char *ctrl)
+{
+  const char *name = dir + strlen (CGROUP_ROOT "/");
+  size_t len = strcspn (name, "/"), clen = strlen (ctrl);
+  for (const char *p = name; p < name + len;)
+    {
+      size_t n = strcspn (p, ",/");
+      if (n == clen && strncmp (p, ctrl, n) == 0)
+        return true;
+      p += n + (p[n] == ',');
+      if (p[-1] != ',')
+        break;
+    }
+  return false;
+}
+
+/* Does a cgroup.controllers (or subtree_control) file list ctrl? */
+static bool
+file_lists (const char *file, const char *ctrl)
+{
+  cleanup_free char *text = NULL;
+  size_t clen = strlen (ctrl);
+  if (read_file_at (AT_FDCWD, file, &text, NULL, NULL) < 0)
+    return false;
+  for (char *p = text; (p = strstr (p, ctrl)); p += clen)
+    if ((p == text || p[-1] == ' ') && (p[clen] == ' ' || p[clen] == '\n' || p[clen] == '\0'))
+      return true;
+  return false;
+}
+
+const char *
+cgroup_dir_for (char **paths, const char *ctrl, int version)
+{
+  for (size_t i = 0; paths && paths[i]; i++)
+    {
+      bool v2 = is_v2_dir (paths[i]);
+      if (version == 2 && v2)
+        return paths[i];
+      if (version == 1 && !v2 && hierarchy_has (paths[i], ctrl))
+        return paths[i];
+    }
+  return NULL;
+}
+
+static int
+host_version (const char *ctrl, void *data)
+{
+  (void) data;
+  return cgroup_host_version (ctrl);
+}
+
+int
+cgroup_host_version (const char *ctrl)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  char unified[64];
+
+  if (cgroup_host_mode () == CGROUP_MODE_UNIFIED)
+    return *ctrl == '\0' || file_lists (CGROUP_ROOT "/cgroup.controllers", ctrl) ? 2 : 0;
+  d = opendir (CGROUP_ROOT);
+  while (d && (de = readdir (d)))
+    {
+      char dir[300];
+      if (de->d_name[0] == '.' || strcmp (de->d_name, "unified") == 0)
+        continue;
+      snprintf (dir, sizeof dir, CGROUP_ROOT "/%s", de->d_name);
+      if (de->d_type == DT_DIR && hierarchy_has (dir, ctrl))
+        return 1;
+    }
+  /* Hybrid: a controller may sit on the unified mount instead (hugetlb here, say). */
+  snprintf (unified, sizeof unified, CGROUP_ROOT "/unified/cgroup.controllers");
+  if (*ctrl && file_lists (unified, ctrl))
+    return 2;
+  return 0;
+}
+
+cgroup_version_fn
+cgroup_host_version_fn (void)
+{
+  return host_version;
+}
+
+/* v2: a controller works in a cgroup only when every ancestor delegates it. */
+static int
+enable_controller (const char *dir, const char *ctrl, zerr **err)
+{
+  cleanup_free char *path = xstrdup (dir);
+  const char *root = strncmp (dir, CGROUP_ROOT "/unified/", strlen (CGROUP_ROOT "/unified/")) == 0
+                         ? CGROUP_ROOT "/unified"
+                         : CGROUP_ROOT;
+  size_t rootlen = strlen (root);
+  char buf[64];
+
+  snprintf (buf, sizeof buf, "+%s", ctrl);
+  /* From the root down to the zone's parent. */
+  for (char *p = path + rootlen; p && *p;)
+    {
+      cleanup_free char *sc = NULL;
+      char saved = *p;
+      *p = '\0';
+      if (asprintf (&sc, "%s/cgroup.subtree_control", path) < 0)
+        abort ();
+      *p = saved;
+      if (!file_lists (sc, ctrl) && write_file_at (AT_FDCWD, sc, buf, strlen (buf), 0644, err) < 0)
+        return zerr_wrap (err, "enable the %s controller", ctrl);
+      p = strchr (p + 1, '/');
+    }
+  return 0;
+}
+
+static int
+write_existing (const char *dir, const char *file, const char *value)
+{
+  cleanup_close int dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = dfd >= 0 ? openat (dfd, file, O_WRONLY | O_CLOEXEC) : -1;
+  if (fd < 0)
+    return -errno;
+  if (write (fd, value, strlen (value)) < 0)
+    return -errno;
+  return 0;
+}
+
+int
+cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_writes *w, zerr **err)
+{
+  bool *failed = xmalloc0 ((w->n + 1) * sizeof (bool));
+  int ret = 0;
+
+  /* Two passes: a write can depend on another (memory.limit_in_bytes above memsw must wait for
+     memsw to grow), so what fails once is tried again after the rest. */
+  for (int pass = 0; pass < 2 && ret == 0; pass++)
+    for (size_t i = 0; i < w->n; i++)
+      {
+        const struct cgroup_write *x = &w->w[i];
+        const char *dir;
+        int r2;
+
+        if (pass == 1 && !failed[i])
+          continue;
+        dir = cgroup_dir_for (paths, x->controller, x->version);
+        if (dir == NULL)
+          {
+            ret = zerr_set (err, ENOENT, "cgroup: the zone has no %s cgroup (v%d)", x->controller, x->version);
+            break;
+          }
+        if (pass == 0 && x->version == 2 && x->controller && strcmp (x->controller, "devices") != 0
+            && (r2 = enable_controller (dir, x->controller, err)) < 0)
+          {
+            ret = r2;
+            break;
+          }
+        if (x->version == 2 && strcmp (x->controller ? x->controller : "", "devices") == 0)
+          {
+            if ((r2 = devices_bpf_attach (dir, r->devices, r->n_devices, err)) < 0)
+              {
+                ret = r2;
+                break;
+              }
+            continue;
+          }
+        r2 = write_existing (dir, x->file, x->value);
+        failed[i] = r2 < 0;
+        if (r2 < 0 && pass == 1)
+          {
+            errno = -r2;
+            ret = r2 == -ENOENT ? zerr_set (err, ENOTSUP, "cgroup: this host's kernel has no `%s` file in the %s "
+                                                          "controller", x->file, x->controller)
+                                : zerr_sys (err, "cgroup: write `%s` to %s", x->value, x->file);
+          }
+      }
+  free (failed);
+  return ret;
+}
