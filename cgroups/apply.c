@@ -185,13 +185,19 @@ cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_
             continue;
           }
         r2 = write_existing (dir, x->file, x->value);
+        /* "No limit" in a file this kernel lacks (memsw without swap accounting) is no limit. */
+        if (r2 == -ENOENT && strcmp (x->value, "-1") == 0)
+          r2 = 0;
         failed[i] = r2 < 0;
         if (r2 < 0 && pass == 1)
           {
             errno = -r2;
             ret = r2 == -ENOENT ? zerr_set (err, ENOTSUP, "cgroup: this host's kernel has no `%s` file in the %s "
                                                           "controller", x->file, x->controller)
-                                : zerr_sys (err, "cgroup: write `%s` to %s", x->value, x->file);
+                : r2 == -EINVAL && strcmp (x->file, "memory.limit_in_bytes") == 0
+                    ? zerr_set (err, EINVAL, "cgroup: memory limit %s is above the zone's memory + swap limit: set "
+                                             "the swap limit too (memory.swap, --memory-swap)", x->value)
+                    : zerr_sys (err, "cgroup: write `%s` to %s", x->value, x->file);
           }
       }
   free (failed);

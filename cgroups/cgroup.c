@@ -237,6 +237,12 @@ cgroup_signal_all (char **paths, int sig, zerr **err)
 int
 cgroup_destroy (char **paths, zerr **err)
 {
+  /* Frozen tasks of a v1 freezer die only once thawed. */
+  if (paths && cgroup_is_frozen (paths))
+    {
+      cgroup_signal_all (paths, SIGKILL, NULL);
+      cgroup_freeze (paths, false, NULL);
+    }
   for (size_t i = 0; paths && paths[i]; i++)
     {
       cleanup_free char *kill_file = NULL;

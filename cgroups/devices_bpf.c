@@ -84,8 +84,8 @@ void
 devices_bpf_program (const struct zone_device_rule *rules, size_t n, struct bpf_insn **out, size_t *len)
 {
   struct prog p = { 0 };
-  size_t n_defaults = 0;
-  const struct zone_device_rule *defaults = cgroup_default_device_rules (&n_defaults);
+  size_t n_all = 0;
+  cleanup_free struct zone_device_rule *all = cgroup_effective_device_rules (rules, n, &n_all);
 
   /* r2 = type (low 16 bits of access_type), r3 = access (high 16), r4 = major, r5 = minor */
   emit (&p, BPF_LDX | BPF_MEM | BPF_W, R_TYPE, R_CTX, offsetof (struct bpf_cgroup_dev_ctx, access_type), 0);
@@ -94,11 +94,9 @@ devices_bpf_program (const struct zone_device_rule *rules, size_t n, struct bpf_
   emit (&p, BPF_ALU | BPF_RSH | BPF_K, R_ACCESS, 0, 0, 16);
   emit (&p, BPF_LDX | BPF_MEM | BPF_W, R_MAJOR, R_CTX, offsetof (struct bpf_cgroup_dev_ctx, major), 0);
   emit (&p, BPF_LDX | BPF_MEM | BPF_W, R_MINOR, R_CTX, offsetof (struct bpf_cgroup_dev_ctx, minor), 0);
-  /* The last matching rule decides: test from the last one back, the defaults last of all. */
-  for (size_t i = n; i-- > 0;)
-    emit_rule (&p, &rules[i]);
-  for (size_t i = n_defaults; i-- > 0;)
-    emit_rule (&p, &defaults[i]);
+  /* The last matching rule decides: test from the last one back. */
+  for (size_t i = n_all; i-- > 0;)
+    emit_rule (&p, &all[i]);
   emit (&p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
   emit (&p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
   *out = p.insns;

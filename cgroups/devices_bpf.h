@@ -8,7 +8,7 @@
 
 #include "resources.h"
 
-/* The program for the default devices followed by rules (the last matching rule decides;
+/* The program for rules with the default devices put in (the last matching rule decides;
    nothing matching is denied).  *out is malloc'd. */
 void devices_bpf_program (const struct zone_device_rule *rules, size_t n, struct bpf_insn **out, size_t *len);
 /* Build, load and attach the program to the cgroup2 directory dir. */

@@ -203,6 +203,9 @@ gen_memory (struct gen *g, const struct zone_resources *r)
              (long long) (r->mem_reservation.v < 0 ? -1 : r->mem_reservation.v));
       if (r->mem_swap.set && r->mem_swap.v != 0)
         add (g, "memory", 1, "memory.memsw.limit_in_bytes", "%lld", (long long) (r->mem_swap.v < 0 ? -1 : r->mem_swap.v));
+      /* No memory limit and nothing said of swap: no memory + swap limit either, as runc does. */
+      else if (r->mem_limit.set && r->mem_limit.v < 0 && !r->mem_swap.set && g->version ("memory", g->data) == 1)
+        add (g, "memory", 1, "memory.memsw.limit_in_bytes", "-1");
       if (r->mem_swappiness.set)
         add (g, "memory", 1, "memory.swappiness", "%lld", (long long) r->mem_swappiness.v);
       if (r->disable_oom_killer)
@@ -328,8 +331,7 @@ gen_hugetlb (struct gen *g, const struct zone_resources *r)
   return 0;
 }
 
-/* Device nodes every zone gets (rootfs/devices.c makes them): allowed before the config's own
-   rules, so that those can still take them away. */
+/* Device nodes every zone gets (rootfs/devices.c makes them). */
 static const struct zone_device_rule default_allowed[] = {
   { true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },   { true, 'c', 1, 3, "rwm" },   { true, 'c', 1, 5, "rwm" },
   { true, 'c', 1, 7, "rwm" },  { true, 'c', 1, 8, "rwm" },   { true, 'c', 1, 9, "rwm" },   { true, 'c', 5, 0, "rwm" },
@@ -341,6 +343,29 @@ cgroup_default_device_rules (size_t *n)
 {
   *n = sizeof default_allowed / sizeof default_allowed[0];
   return default_allowed;
+}
+
+/* The config's rules usually begin by denying everything: the default devices go right after the
+   last such rule (so that it cannot take them away), and before the rules that follow it (so
+   that those still can). */
+struct zone_device_rule *
+cgroup_effective_device_rules (const struct zone_device_rule *rules, size_t n, size_t *out_n)
+{
+  const size_t nd = sizeof default_allowed / sizeof default_allowed[0];
+  struct zone_device_rule *out = xmalloc0 ((n + nd + 1) * sizeof *out);
+  size_t at = 0, k = 0;
+
+  for (size_t i = 0; i < n; i++)
+    if (!rules[i].allow && rules[i].type == 'a')
+      at = i + 1;
+  for (size_t i = 0; i < at; i++)
+    out[k++] = rules[i];
+  for (size_t i = 0; i < nd; i++)
+    out[k++] = default_allowed[i];
+  for (size_t i = at; i < n; i++)
+    out[k++] = rules[i];
+  *out_n = k;
+  return out;
 }
 
 static void
@@ -383,18 +408,18 @@ gen_devices (struct gen *g, const struct zone_resources *r)
       add (g, "devices", 2, "", "%s", "");
       return 0;
     }
+  /* Nothing is allowed but what the rules allow: start from a clean deny-all. */
   device_rule_text (buf, sizeof buf, &deny_all);
   add (g, "devices", 1, "devices.deny", "%s", buf);
-  for (size_t i = 0; i < sizeof default_allowed / sizeof default_allowed[0]; i++)
-    {
-      device_rule_text (buf, sizeof buf, &default_allowed[i]);
-      add (g, "devices", 1, "devices.allow", "%s", buf);
-    }
-  for (size_t i = 0; i < r->n_devices; i++)
-    {
-      device_rule_text (buf, sizeof buf, &r->devices[i]);
-      add (g, "devices", 1, r->devices[i].allow ? "devices.allow" : "devices.deny", "%s", buf);
-    }
+  {
+    size_t n = 0;
+    cleanup_free struct zone_device_rule *rules = cgroup_effective_device_rules (r->devices, r->n_devices, &n);
+    for (size_t i = 0; i < n; i++)
+      {
+        device_rule_text (buf, sizeof buf, &rules[i]);
+        add (g, "devices", 1, rules[i].allow ? "devices.allow" : "devices.deny", "%s", buf);
+      }
+  }
   return 0;
 }
 

@@ -31,8 +31,11 @@ int cgroup_resource_writes (const struct zone_resources *r, int64_t cpu_weight, 
 void cgroup_writes_free (struct cgroup_writes *w);
 #define cleanup_writes __attribute__ ((cleanup (cgroup_writes_free)))
 
-/* The device nodes every zone may use, allowed before the config's rules. */
+/* The device nodes every zone may use. */
 const struct zone_device_rule *cgroup_default_device_rules (size_t *n);
+/* The config's rules with the defaults put in (after the last deny-all); malloc'd. */
+struct zone_device_rule *cgroup_effective_device_rules (const struct zone_device_rule *rules, size_t n,
+                                                        size_t *out_n);
 
 /* The conversions runc and crun use between v1 and v2 values. */
 uint64_t cgroup_shares_to_weight (uint64_t shares);

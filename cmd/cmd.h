@@ -20,5 +20,7 @@ int need_id (int argc, char **argv, const char *cmd, const char **id);
 
 int cmd_exec (int argc, char **argv);
 int cmd_ps (int argc, char **argv);
+int cmd_update (int argc, char **argv);
+int cmd_events (int argc, char **argv);
 
 #endif

@@ -93,6 +93,9 @@ print_help (void)
          "  list          list zones (--format table|json, --quiet)\n"
          "  exec ID CMD   run a process in a zone (--tty, --detach, --env, --user, --process FILE...)\n"
          "  ps ID         list the host pids of a zone's processes (--format table|json)\n"
+         "  pause ID      freeze every process of a zone; resume ID thaws them\n"
+         "  update ID     change a zone's limits (--memory, --cpu-quota, ..., or -r resources.json)\n"
+         "  events ID     stream a zone's usage and OOM events as JSON (--stats: once; --interval 5s)\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
          "  features      print what this runtime supports (runtime-spec features.md)\n\n"
          "global options:\n"
@@ -504,7 +507,7 @@ main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  static const char *const later[] = { "pause", "resume", "update", "events", "checkpoint", "restore" };
+  static const char *const later[] = { "checkpoint", "restore" };
   const char *cmd;
   int c, optind_saved;
 
@@ -599,6 +602,14 @@ main (int argc, char **argv)
     return cmd_exec (argc, argv);
   if (strcmp (cmd, "ps") == 0)
     return cmd_ps (argc, argv);
+  if (strcmp (cmd, "pause") == 0)
+    return cmd_simple (argc, argv, "pause", zone_pause);
+  if (strcmp (cmd, "resume") == 0)
+    return cmd_simple (argc, argv, "resume", zone_resume);
+  if (strcmp (cmd, "update") == 0)
+    return cmd_update (argc, argv);
+  if (strcmp (cmd, "events") == 0)
+    return cmd_events (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();

@@ -71,8 +71,9 @@ zone_features_json (void)
   append_list (&sb, "namespaces", namespaces);
   strbuf_append (&sb, ",\n    ");
   append_capabilities (&sb);
-  strbuf_append (&sb, ",\n    \"cgroup\": { \"v1\": false, \"v2\": false, \"systemd\": false, \"systemdUser\": false, "
-                      "\"rdma\": false },\n");
+  /* Both cgroupfs drivers are built in; systemd is not yet. */
+  strbuf_append (&sb, ",\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
+                      "\"rdma\": true },\n");
   strbuf_append (&sb, "    \"seccomp\": {\n      \"enabled\": true,\n      ");
   append_list (&sb, "actions", zone_seccomp_actions);
   strbuf_append (&sb, ",\n      ");

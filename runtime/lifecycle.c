@@ -51,6 +51,11 @@ state_refresh_status (int dirfd, struct zone_state *s)
   /* start removes the fifo once the init has gone past it. */
   if (strcmp (s->status, "created") == 0 && faccessat (dirfd, "exec.fifo", F_OK, 0) < 0)
     set_status (s, "running");
+  /* Frozen by us (pause) or by anyone else: runc reports both as paused. */
+  if (strcmp (s->status, "running") == 0 && s->cgroup_paths && cgroup_is_frozen (s->cgroup_paths))
+    set_status (s, "paused");
+  else if (strcmp (s->status, "paused") == 0 && s->cgroup_paths && !cgroup_is_frozen (s->cgroup_paths))
+    set_status (s, "running");
 }
 
 static int
@@ -211,6 +216,9 @@ kill_and_wait (struct zone_state *st, zerr **err)
     {
       pidfd_signal (pidfd, SIGKILL);
       cgroup_signal_all (st->cgroup_paths, SIGKILL, NULL);
+      /* Frozen tasks of a v1 freezer die only once thawed. */
+      if (st->cgroup_paths && cgroup_is_frozen (st->cgroup_paths))
+        cgroup_freeze (st->cgroup_paths, false, NULL);
       if (!pidfd_wait_exit (pidfd, 10000))
         return zerr_set (err, ETIMEDOUT, "container `%s`: the init did not exit after SIGKILL", st->id);
     }
@@ -281,6 +289,8 @@ zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
     return 0;
   pidfd_signal (pidfd, SIGKILL);
   cgroup_signal_all (st->cgroup_paths, SIGKILL, NULL);
+  if (st->cgroup_paths && cgroup_is_frozen (st->cgroup_paths))
+    cgroup_freeze (st->cgroup_paths, false, NULL);
   if (!pidfd_wait_exit (pidfd, 10000))
     return zerr_set (err, ETIMEDOUT, "container `%s` did not stop after SIGKILL", id);
   return 0;
@@ -311,4 +321,37 @@ zone_ps (const struct zone_runtime *rt, const char *id, pid_t **pids, size_t *n,
     return ret;
   qsort (*pids, *n, sizeof (pid_t), compare_pids);
   return 0;
+}
+
+static int
+set_frozen (const struct zone_runtime *rt, const char *id, bool frozen, zerr **err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_state struct zone_state *st = NULL;
+  int ret = open_state (rt, id, &dirfd, &st, err);
+
+  if (ret < 0)
+    return ret;
+  if (frozen && strcmp (st->status, "running") != 0)
+    return zerr_set (err, EINVAL, "cannot pause container `%s`: it is %s, not running", id, st->status);
+  if (!frozen && strcmp (st->status, "paused") != 0)
+    return zerr_set (err, EINVAL, "cannot resume container `%s`: it is %s, not paused", id, st->status);
+  if (st->cgroup_paths == NULL)
+    return zerr_set (err, ENOTSUP, "container `%s` has no cgroup to freeze (--cgroup-manager disabled)", id);
+  if ((ret = cgroup_freeze (st->cgroup_paths, frozen, err)) < 0)
+    return ret;
+  set_status (st, frozen ? "paused" : "running");
+  return store_write_state (dirfd, st, err);
+}
+
+int
+zone_pause (const struct zone_runtime *rt, const char *id, zerr **err)
+{
+  return set_frozen (rt, id, true, err);
+}
+
+int
+zone_resume (const struct zone_runtime *rt, const char *id, zerr **err)
+{
+  return set_frozen (rt, id, false, err);
 }

@@ -71,6 +71,18 @@ struct zone_exec_opts
 int zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec_opts *o, int *exit_code,
                zerr **err);
 
+/* Freeze every process of a running zone (status paused), and thaw it again. */
+int zone_pause (const struct zone_runtime *rt, const char *id, zerr **err);
+int zone_resume (const struct zone_runtime *rt, const char *id, zerr **err);
+
+/* New limits for a created, running or paused zone: resources_json is a linux.resources
+   object (from --resources or built from runc's update flags). */
+int zone_update (const struct zone_runtime *rt, const char *id, const char *resources_json, zerr **err);
+
+/* The runc `events` stream on stdout: with stats_once, one stats event; else a stats event every
+   interval_ms and an oom event whenever the zone hits its memory limit, until the zone stops. */
+int zone_events (const struct zone_runtime *rt, const char *id, bool stats_once, int interval_ms, zerr **err);
+
 /* The host pids of every process in the zone's cgroup, sorted. */
 int zone_ps (const struct zone_runtime *rt, const char *id, pid_t **pids, size_t *n, zerr **err);
 

@@ -113,11 +113,26 @@ test_v1 (void)
   CHECK_WRITE (&w, "blkio.weight", 0, "500");
   CHECK_WRITE (&w, "blkio.throttle.read_bps_device", 0, "8:0 1048576");
   CHECK_WRITE (&w, "hugetlb.2MB.limit_in_bytes", 0, "4194304");
-  /* deny everything, then the default devices, then the config's rules in order */
+  /* deny everything, the config's deny-all, the default devices after it, then the rest in order */
   CHECK_WRITE (&w, "devices.deny", 0, "a");
-  CHECK_WRITE (&w, "devices.allow", 2, "c 1:3 rwm");
   CHECK_WRITE (&w, "devices.deny", 1, "a");
+  CHECK_WRITE (&w, "devices.allow", 2, "c 1:3 rwm");
   CHECK_WRITE (&w, "devices.allow", 10, "c 10:229 rw");
+  {
+    /* the devices.* writes keep this order: the default allows come after the config's deny-all */
+    size_t deny1 = 0, null_allow = 0, last = 0;
+    int denies = 0;
+    for (size_t i = 0; i < w.n; i++)
+      {
+        if (strcmp (w.w[i].file, "devices.deny") == 0 && ++denies == 2)
+          deny1 = i;
+        if (strcmp (w.w[i].value, "c 1:3 rwm") == 0)
+          null_allow = i;
+        if (strcmp (w.w[i].value, "c 10:229 rw") == 0)
+          last = i;
+      }
+    CHECK (deny1 < null_allow && null_allow < last);
+  }
   cgroup_writes_free (&w);
 
   /* the weight annotation takes the place of shares */

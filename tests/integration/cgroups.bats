@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# linux.resources are really enforced, and pause/resume/update/events work, on this host's
+# cgroups (v1 controllers here; the same tests run on a pure v2 host).
+
+load helpers
+
+# The zone's directory for a controller, whichever version hosts it.
+cg_dir() { # ID CONTROLLER
+  if [ -d "/sys/fs/cgroup/$2/zone/$1" ]; then
+    echo "/sys/fs/cgroup/$2/zone/$1"
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    echo "/sys/fs/cgroup/zone/$1"
+  else
+    for d in /sys/fs/cgroup/*,*; do
+      case ",$(basename "$d")," in *",$2,"*) echo "$d/zone/$1"; return ;; esac
+    done
+  fi
+}
+
+# Nanoseconds of cpu the zone has used.
+cpu_ns() {
+  local d
+  d=$(cg_dir "$1" cpuacct)
+  if [ -f "$d/cpuacct.usage" ]; then
+    cat "$d/cpuacct.usage"
+  else
+    echo $(($(awk '/^usage_usec/ {print $2}' "$(cg_dir "$1" cpu)/cpu.stat") * 1000))
+  fi
+}
+
+@test "memory: a 32 MiB zone writing 64 MiB to /dev/shm is OOM-killed, and events reports it" {
+  cfg '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
+  cfg '(.mounts[] | select(.destination == "/dev/shm") | .options) |= map(select(startswith("size=") | not)) + ["size=128m"]'
+  set_args sh -c 'echo ready; while [ ! -e /dev/shm/go ]; do sleep 0.05; done; dd if=/dev/zero of=/dev/shm/fill bs=1M count=64; echo "dd=$?"; sleep 30'
+  zone run -d m1 > "$BATS_TEST_TMPDIR/out" 2>&1
+  zone events m1 > "$BATS_TEST_TMPDIR/events" &
+  events=$!
+  sleep 0.3
+  zone exec m1 touch /dev/shm/go
+  wait_for "grep -q '\"type\":\"oom\"' $BATS_TEST_TMPDIR/events"
+  [ "$(jq -r 'select(.type == "oom") | .id' "$BATS_TEST_TMPDIR/events" | head -1)" = m1 ]
+  # the zone never held more than its limit
+  [ "$(cat "$(cg_dir m1 memory)/memory.max_usage_in_bytes" 2>/dev/null || cat "$(cg_dir m1 memory)/memory.peak")" -le 33554432 ]
+  zone delete --force m1
+  wait "$events"
+}
+
+@test "pids: a limit of 16 makes the 17th process fail to fork" {
+  cfg '.linux.resources.pids = {limit: 16}'
+  # a subshell forks sleeps until a fork fails; the zone's shell then starts one more
+  set_args sh -c '(for i in $(seq 30); do sleep 30 & done); echo after-loop; exec sleep 30'
+  zone run -d p1 > "$BATS_TEST_TMPDIR/out" 2>&1
+  wait_for "grep -q after-loop $BATS_TEST_TMPDIR/out"
+  grep -q "can't fork" "$BATS_TEST_TMPDIR/out"
+  d=$(cg_dir p1 pids)
+  # the shell, the subshell and 14 sleeps made 16: the 17th fork failed; the subshell is gone
+  # and the shell became one more sleep
+  wait_for "[ \$(cat $d/pids.current) -eq 15 ]"
+  [ "$(cat "$d/pids.max")" = 16 ]
+  [ "$(zone ps --format json p1 | jq length)" -eq 15 ]
+}
+
+@test "cpu: a quota of 20 % of one core holds a busy loop to 15-25 % over 2 s" {
+  cfg '.linux.resources.cpu = {quota: 20000, period: 100000}'
+  set_args sh -c 'while :; do :; done'
+  zone run -d c1
+  sleep 0.5
+  a=$(cpu_ns c1)
+  sleep 2
+  b=$(cpu_ns c1)
+  share=$(( (b - a) / 20000000 ))   # percent of one core over 2 s
+  echo "share=$share%"
+  [ "$share" -ge 15 ]
+  [ "$share" -le 25 ]
+}
+
+@test "cpuset pins the zone to the cpu asked" {
+  [ "$(nproc)" -ge 2 ] || skip "needs two cpus"
+  cfg '.linux.resources.cpu = {cpus: "1"}'
+  set_args sh -c 'grep Cpus_allowed_list /proc/self/status'
+  run zone run cs
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'\t'1 ]]
+}
+
+@test "cpu shares and the org.zone.cpu.weight annotation set the zone's scheduler weight" {
+  cfg '.linux.resources.cpu = {shares: 512}'
+  set_idle
+  zone run -d w1
+  d=$(cg_dir w1 cpu)
+  if [ -f "$d/cpu.shares" ]; then [ "$(cat "$d/cpu.shares")" = 512 ]; else [ "$(cat "$d/cpu.weight")" = 20 ]; fi
+  cfg '.annotations["org.zone.cpu.weight"] = "100"'
+  zone run -d w2
+  d=$(cg_dir w2 cpu)
+  if [ -f "$d/cpu.shares" ]; then [ "$(cat "$d/cpu.shares")" = 2597 ]; else [ "$(cat "$d/cpu.weight")" = 100 ]; fi
+  cfg '.annotations["org.zone.cpu.weight"] = "0"'
+  run zone create w3
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"annotations.org.zone.cpu.weight: must be a number from 1 to 10000"* ]]
+}
+
+@test "devices: a rule denying read of /dev/null makes cat /dev/null fail, writing still works" {
+  cfg '.linux.resources.devices = [{allow: false, access: "rwm"}, {allow: false, type: "c", major: 1, minor: 3, access: "r"}]'
+  set_args sh -c 'cat /dev/null && echo read-ok; echo x > /dev/null && echo write-ok; cat /dev/zero | head -c 1 > /dev/null && echo zero-ok'
+  run zone run d1
+  [[ "$output" == *"Operation not permitted"* ]]
+  [[ "$output" != *read-ok* ]]
+  [[ "$output" == *write-ok* ]]
+  [[ "$output" == *zero-ok* ]]
+}
+
+@test "pause stops the zone's processes, resume continues them; state says paused" {
+  own_rootfs
+  cfg '.root.readonly = false'
+  set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.02; done'
+  zone run -d pz
+  wait_for "[ -s $ROOTFS/tmp/count ]"
+  zone pause pz
+  [ "$(zone_status pz)" = paused ]
+  a=$(cat "$ROOTFS/tmp/count")
+  sleep 0.5
+  [ "$(cat "$ROOTFS/tmp/count")" = "$a" ]
+  run zone pause pz
+  [ "$status" -ne 0 ]
+  zone resume pz
+  [ "$(zone_status pz)" = running ]
+  wait_for "[ \$(cat $ROOTFS/tmp/count) -gt $a ]"
+  # a paused zone can still be deleted with --force
+  zone pause pz
+  zone delete --force pz
+}
+
+@test "update raises a memory limit live, with runc's flags and with -r" {
+  cfg '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
+  cfg '(.mounts[] | select(.destination == "/dev/shm") | .options) |= map(select(startswith("size=") | not)) + ["size=128m"]'
+  set_idle
+  zone run -d up
+  run zone exec up dd if=/dev/zero of=/dev/shm/a bs=1M count=48
+  [ "$status" -ne 0 ]
+  zone exec up rm -f /dev/shm/a
+  zone update --memory 128m --memory-swap 128m up
+  [ "$(cat "$(cg_dir up memory)/memory.limit_in_bytes" 2>/dev/null || cat "$(cg_dir up memory)/memory.max")" = 134217728 ]
+  run zone exec up dd if=/dev/zero of=/dev/shm/a bs=1M count=48
+  [ "$status" -eq 0 ]
+  echo '{"pids": {"limit": 50}, "cpu": {"quota": 50000, "period": 100000}}' > "$BATS_TEST_TMPDIR/r.json"
+  zone update -r "$BATS_TEST_TMPDIR/r.json" up
+  [ "$(cat "$(cg_dir up pids)/pids.max")" = 50 ]
+  run zone update --memory lots up
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not a size"* ]]
+}
+
+@test "events --stats prints runc's stats JSON" {
+  cfg '.linux.resources.pids = {limit: 40} | .linux.resources.memory = {limit: 67108864}'
+  set_idle
+  zone run -d ev
+  run zone events --stats ev
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .type)" = stats ]
+  [ "$(echo "$output" | jq -r .id)" = ev ]
+  [ "$(echo "$output" | jq .data.pids.limit)" = 40 ]
+  [ "$(echo "$output" | jq .data.pids.current)" -ge 1 ]
+  [ "$(echo "$output" | jq .data.memory.usage.limit)" = 67108864 ]
+  [ "$(echo "$output" | jq .data.memory.usage.usage)" -gt 0 ]
+  [ "$(echo "$output" | jq .data.cpu.usage.total)" -gt 0 ]
+  # without --stats: one line per interval until the zone stops
+  timeout 10 "$ZONE_BIN" --root "$ZROOT" events --interval 100ms ev > "$BATS_TEST_TMPDIR/stream" &
+  s=$!
+  sleep 0.6
+  zone kill ev KILL
+  wait "$s"
+  [ "$(grep -c '"type":"stats"' "$BATS_TEST_TMPDIR/stream")" -ge 3 ]
+}
+
+@test "a limit the host cannot apply is an error naming the JSON path; nothing is left" {
+  cfg '.linux.resources.unified = {"memory.high": "1000000"}'
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then skip "a pure v2 host applies unified"; fi
+  run zone create bad
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.resources.unified"* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+  cfg 'del(.linux.resources.unified) | .linux.resources.memory = {limit: 100, swap: 50}'
+  run zone create bad2
+  [[ "$output" == *"linux.resources.memory.swap"* ]]
+}
+
+@test "the systemd driver needs systemd as PID 1" {
+  if [ -d /run/systemd/system ]; then skip "systemd is PID 1 here: the v2 test host covers the driver"; fi
+  set_args true
+  run "$ZONE_BIN" --root "$ZROOT" --systemd-cgroup run sd
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"systemd is not running as PID 1"* ]]
+  # and --cgroup-manager disabled runs with no cgroup at all
+  run "$ZONE_BIN" --root "$ZROOT" --cgroup-manager disabled run nocg
+  [ "$status" -eq 0 ]
+}
