@@ -43,9 +43,9 @@ $(BUILD)/asan/libzone.a: $(SAN_OBJS)
 $(BUILD)/zone: $(wildcard cmd/*.c) $(BUILD)/libzone.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(wildcard cmd/*.c) $(BUILD)/libzone.a $(PKG_LIBS) -o $@
 
-$(BUILD)/tests/%: tests/helpers/%.c
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libzone.a $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libzone.a $(PKG_LIBS) -o $@
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone.a $(HEADERS)
 	@mkdir -p $(dir $@)

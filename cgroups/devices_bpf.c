@@ -119,10 +119,20 @@ devices_bpf_attach (const char *dir, const struct zone_device_rule *rules, size_
   attr.insns = (uint64_t) (uintptr_t) insns;
   attr.insn_cnt = (uint32_t) len;
   attr.license = (uint64_t) (uintptr_t) license;
-  attr.log_buf = (uint64_t) (uintptr_t) log;
-  attr.log_size = sizeof log;
-  attr.log_level = 1;
   prog = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  if (prog < 0 && errno == EINVAL)
+    {
+      /* Load again with the verifier's log, to say why. */
+      attr.log_buf = (uint64_t) (uintptr_t) log;
+      attr.log_size = sizeof log;
+      attr.log_level = 1;
+      syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+      log[sizeof log - 1] = '\0';
+      for (char *c = log; *c; c++)
+        if (*c == '\n')
+          *c = ' ';
+      return zerr_set (err, EINVAL, "linux.resources.devices: the kernel refused the device filter: %.200s", log);
+    }
   if (prog < 0)
     return zerr_sys (err, "linux.resources.devices: load the device filter");
   cg = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
