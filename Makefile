@@ -20,7 +20,7 @@ UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
-.PHONY: all deps install demo check check-unit check-asan check-integration clean
+.PHONY: all deps deps-bench install demo bench check check-unit check-asan check-integration clean
 
 all: $(BUILD)/zone
 
@@ -57,6 +57,17 @@ $(BUILD)/asan/unit/%: tests/unit/%.c $(BUILD)/asan/libzone.a $(HEADERS)
 
 deps:
 	@scripts/install-deps
+
+deps-bench: deps
+	@scripts/install-deps bench
+
+$(BUILD)/bench/floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
+	@bench/run
 
 install: $(BUILD)/zone
 	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
