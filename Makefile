@@ -41,7 +41,7 @@ $(BUILD)/asan/libzone.a: $(SAN_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/zone: $(wildcard cmd/*.c) $(BUILD)/libzone.a $(HEADERS)
-	$(CC) $(ALL_CFLAGS) $(wildcard cmd/*.c) $(BUILD)/libzone.a $(PKG_LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(wildcard cmd/*.c) $(BUILD)/libzone.a -Wl,--as-needed $(PKG_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libzone.a $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -65,12 +65,17 @@ $(BUILD)/bench/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@
 
+# What `make install` puts in place: stripped, so the sealed copy made at each create is small.
+$(BUILD)/bench/zone: $(BUILD)/zone
+	@mkdir -p $(dir $@)
+	strip -o $@ $<
+
 bench: deps-bench
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
+	@$(MAKE) --no-print-directory $(BUILD)/bench/zone $(BUILD)/bench/floor
 	@bench/run
 
 install: $(BUILD)/zone
-	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
+	install -D -s -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -139,6 +139,21 @@ mkdir_cgroup (const char *hierarchy, const char *path, zerr **err)
   return 0;
 }
 
+char **
+cgroup_paths_for (const char *path)
+{
+  cleanup_strv char **h = hierarchies ();
+  size_t n = 0;
+  char **v;
+  for (; h[n]; n++)
+    ;
+  v = xmalloc0 ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    if (asprintf (&v[i], "%s%s", h[i], path) < 0)
+      abort ();
+  return v;
+}
+
 int
 cgroup_create (const char *path, char ***paths, zerr **err)
 {

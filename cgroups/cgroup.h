@@ -24,6 +24,8 @@ enum cgroup_mode cgroup_host_mode (void);
 
 /* The cgroup path a zone uses: cgroupsPath if given (relative ones go below /zone), else /zone/ID. */
 char *cgroup_zone_path (const char *cgroups_path, const char *id);
+/* The directories cgroup_create makes for path, without making them. */
+char **cgroup_paths_for (const char *path);
 /* Make the zone's cgroup in every hierarchy; *paths gets the absolute directories made. */
 int cgroup_create (const char *path, char ***paths, zerr **err);
 int cgroup_enter (char **paths, pid_t pid, zerr **err);

@@ -357,6 +357,13 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
         }
       st->n_annotations = config->n_annotations;
     }
+  /* The cgroup directories are recorded before they are made, so that `delete --force` finds
+     them after a crash at any later step. */
+  if (rt->cgroup_manager != ZONE_CGROUP_DISABLED)
+    {
+      st->cgroup_paths = cgroup_paths_for (cgpath);
+      st->cgroup_owned = true;
+    }
   if ((ret = store_write_state (lock_fd, st, err)) < 0)
     goto fail;
   /* exec and the poststop hooks need the config as it was at create time. */
@@ -374,10 +381,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
     {
       if ((ret = cgroup_create (cgpath, &undo.cgroups, err)) < 0)
         goto fail;
+      strv_free (st->cgroup_paths);
       st->cgroup_paths = undo.cgroups;
-      st->cgroup_owned = true;
-      if ((ret = store_write_state (lock_fd, st, err)) < 0)
-        goto fail;
       /* Limits are in place before the init joins: the zone never runs without them. */
       if ((ret = cgroup_apply (undo.cgroups, resources, &writes, err)) < 0)
         goto fail;
@@ -450,10 +455,10 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
     }
   if ((ret = cgroup_enter (undo.cgroups, undo.pid, err)) < 0)
     goto fail;
+  /* Not written yet: until `created`, the init dies with us (PDEATHSIG, or EOF on the socket),
+     and what is left is found through the cgroup paths already recorded. */
   st->pid = undo.pid;
   pid_stat (undo.pid, &st->pid_start, NULL);
-  if ((ret = store_write_state (lock_fd, st, err)) < 0)
-    goto fail;
   if (sync_send (sock_parent, SYNC_GO, 0, NULL) < 0)
     {
       ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
@@ -479,7 +484,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       if ((ret = write_file_atomic (abs ? abs : o->pid_file, buf, (size_t) len, 0644, err)) < 0)
         goto fail;
     }
-  st->cgroup_paths = NULL; /* owned by undo.cgroups */
+  if (st->cgroup_paths == undo.cgroups)
+    st->cgroup_paths = NULL; /* owned by undo.cgroups */
   strv_free (undo.cgroups);
   seccomp_release (filter);
   if (res)
@@ -493,7 +499,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   return 0;
 
 fail:
-  if (st)
+  if (st && st->cgroup_paths == undo.cgroups)
     st->cgroup_paths = NULL;
   undo_create (&undo);
   strv_free (undo.cgroups);

@@ -173,10 +173,9 @@ zone_start (const struct zone_runtime *rt, const char *id, zerr **err)
       unlinkat (dirfd, "exec.fifo", 0);
       return zerr_set (err, EIO, "cannot start container `%s`: %s", id, buf + 1);
     }
+  /* Without the fifo, the state reads as running (state_refresh_status): no write needed. */
   unlinkat (dirfd, "exec.fifo", 0);
   set_status (st, "running");
-  if ((ret = store_write_state (dirfd, st, err)) < 0)
-    return ret;
   run_hooks_warn (dirfd, st, ZONE_HOOK_POSTSTART);
   return 0;
 }
