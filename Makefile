@@ -26,19 +26,21 @@ all: $(BUILD)/zone
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/asan/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+	@echo "  CC-SAN  $<"
+	@$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
 
 $(BUILD)/libzone.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/asan/libzone.a: $(SAN_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/zone: $(wildcard cmd/*.c) $(BUILD)/libzone.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(wildcard cmd/*.c) $(BUILD)/libzone.a -Wl,--as-needed $(PKG_LIBS) -o $@

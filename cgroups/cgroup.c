@@ -261,39 +261,32 @@ cgroup_destroy (char **paths, zerr **err)
   for (size_t i = 0; paths && paths[i]; i++)
     {
       cleanup_free char *kill_file = NULL;
-      struct timespec pause = { 0, 5 * 1000 * 1000 };
+      struct timespec pause = { 0, 1000 * 1000 };
       int tries;
 
-      if (access (paths[i], F_OK) < 0)
-        continue;
-      if (asprintf (&kill_file, "%s/cgroup.kill", paths[i]) < 0)
-        abort ();
-      if (write_file_at (AT_FDCWD, kill_file, "1", 1, 0644, NULL) < 0)
-        cgroup_signal_all (&paths[i], SIGKILL, NULL);
-      /* Killed processes leave the cgroup only once they are reaped: wait for it to empty. */
-      for (tries = 0; tries < 400; tries++)
+      /* Usually empty by now (the init has been reaped): then one rmdir is all it takes. */
+      for (tries = 0; tries < 2000; tries++)
         {
           if (rmdir (paths[i]) == 0 || errno == ENOENT)
             break;
           if (errno != EBUSY)
             return zerr_sys (err, "remove cgroup `%s`", paths[i]);
-          cgroup_signal_all (&paths[i], SIGKILL, NULL);
+          /* Kill what is left (cgroup.kill where v2 has it), and wait for the reaping. */
+          if (tries == 0)
+            {
+              cleanup_close int kfd = -1;
+              if (asprintf (&kill_file, "%s/cgroup.kill", paths[i]) < 0)
+                abort ();
+              kfd = open (kill_file, O_WRONLY | O_CLOEXEC);
+              if (kfd < 0 || write (kfd, "1", 1) != 1)
+                cgroup_signal_all (&paths[i], SIGKILL, NULL);
+            }
+          else
+            cgroup_signal_all (&paths[i], SIGKILL, NULL);
           nanosleep (&pause, NULL);
         }
-      if (tries == 400)
+      if (tries == 2000)
         return zerr_set (err, EBUSY, "remove cgroup `%s`: processes are still in it", paths[i]);
-      /* The shared /zone parent goes with its last zone; busy means another zone still uses it. */
-      {
-        cleanup_free char *parent = xstrdup (paths[i]);
-        char *slash = strrchr (parent, '/');
-        if (slash)
-          {
-            *slash = '\0';
-            slash = strrchr (parent, '/');
-            if (slash && strcmp (slash, ZONE_PARENT) == 0)
-              rmdir (parent);
-          }
-      }
     }
   return 0;
 }

@@ -357,6 +357,9 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
         }
       st->n_annotations = config->n_annotations;
     }
+  for (int k = 0; k < ZONE_HOOK_KINDS; k++)
+    if (config->n_hooks[k])
+      st->hooks |= 1u << k;
   /* The cgroup directories are recorded before they are made, so that `delete --force` finds
      them after a crash at any later step. */
   if (rt->cgroup_manager != ZONE_CGROUP_DISABLED)

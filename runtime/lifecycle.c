@@ -116,6 +116,8 @@ run_hooks_warn (int dirfd, const struct zone_state *st, enum zone_hook_kind kind
   cleanup_config struct zone_config *c = NULL;
   cleanup_free char *text = NULL, *json = NULL;
 
+  if (!(st->hooks & (1u << kind)))
+    return;
   if (read_file_at (dirfd, "config.json", &text, NULL, NULL) < 0
       || zone_config_parse ("config.json", text, &c, NULL) < 0 || c->n_hooks[kind] == 0)
     return;

@@ -56,6 +56,8 @@ zone_state_to_json (const struct zone_state *s, bool public_only)
       yajl_gen_integer (g, (long long) s->pid_start);
       gen_string (g, "cgroupOwned");
       yajl_gen_bool (g, s->cgroup_owned);
+      gen_string (g, "hooks");
+      yajl_gen_integer (g, (long long) s->hooks);
       gen_string (g, "cgroupPaths");
       yajl_gen_array_open (g);
       for (size_t i = 0; s->cgroup_paths && s->cgroup_paths[i]; i++)
@@ -96,6 +98,7 @@ zone_state_parse (const char *text, struct zone_state **out, zerr **err)
       || (ret = json_get_string (F, tree, "", "owner", false, &s->owner, err)) < 0
       || (ret = json_get_u64 (F, tree, "", "pidStart", false, &start, NULL, err)) < 0
       || (ret = json_get_bool (F, tree, "", "cgroupOwned", &s->cgroup_owned, NULL, err)) < 0
+      || (ret = json_get_u32 (F, tree, "", "hooks", false, &s->hooks, NULL, err)) < 0
       || (ret = json_get_strv (F, tree, "", "cgroupPaths", false, &s->cgroup_paths, err)) < 0
       || (ret = json_get_object (F, tree, "", "annotations", false, &ann, err)) < 0)
     goto out;

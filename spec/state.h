@@ -24,6 +24,7 @@ struct zone_state
   size_t n_annotations;
   char **cgroup_paths; /* absolute cgroup directories made for the zone */
   bool cgroup_owned;   /* the zone created its cgroups and removes them */
+  unsigned hooks;      /* bit k: the config has hooks of kind k (so start and delete need not read it) */
 };
 
 /* public: the OCI state as `state` prints it; otherwise the full record stored on disk. */

@@ -72,8 +72,11 @@ teardown() {
   if grep -q "$BATS_TEST_TMPDIR" /proc/self/mountinfo; then
     left="$left mounts:$(grep -c "$BATS_TEST_TMPDIR" /proc/self/mountinfo)"
   fi
-  if ls -d /sys/fs/cgroup/*/zone/* /sys/fs/cgroup/zone/* 2>/dev/null | grep -q .; then
-    left="$left cgroups:$(ls -d /sys/fs/cgroup/*/zone/* /sys/fs/cgroup/zone/* 2>/dev/null | tr '\n' ' ')"
+  # (the /zone parent itself stays, as /docker does for docker: only zones' own cgroups count)
+  local cgs
+  cgs=$(find /sys/fs/cgroup/*/zone /sys/fs/cgroup/zone -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
+  if [ -n "$cgs" ]; then
+    left="$left cgroups:$(echo $cgs)"
   fi
   if [ -n "$left" ]; then
     echo "left behind:$left" >&2
