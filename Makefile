@@ -4,9 +4,9 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
 BUILD      := build
-PKGS       := yajl libseccomp libcap libmnl
+PKGS       := yajl libseccomp libcap libmnl libnftnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lmnl)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lmnl -lnftnl)
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -DZONE_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
 SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -20,7 +20,7 @@ UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
-.PHONY: all deps deps-bench install demo bench check check-unit check-asan check-integration clean
+.PHONY: all deps deps-bench deps-vm install demo bench check check-v2 check-unit check-asan check-integration clean
 
 all: $(BUILD)/zone
 
@@ -63,6 +63,9 @@ deps:
 deps-bench: deps
 	@scripts/install-deps bench
 
+deps-vm:
+	@scripts/install-deps vm
+
 $(BUILD)/bench/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@
@@ -94,6 +97,10 @@ check-integration: $(BUILD)/zone $(TEST_HELPERS)
 
 check: deps
 	@$(MAKE) --no-print-directory all check-unit check-asan check-integration
+
+# The whole suite again inside a guest with pure cgroup v2 and systemd as PID 1 (tests/vm).
+check-v2: deps-vm
+	@tests/vm/guest-run 'make check'
 
 clean:
 	rm -rf $(BUILD)

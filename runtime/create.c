@@ -11,11 +11,13 @@
 #include "store.h"
 #include "sync.h"
 #include "../cgroups/cgroup.h"
+#include "../netns/setup.h"
 #include "../spec/config.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/strbuf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -39,6 +41,7 @@
 /* What a create has made so far, undone in reverse when a later step fails. */
 struct create_undo
 {
+  const struct zone_net *net; /* set once the network is made */
   const char *root, *id;
   bool dir_made;
   char **cgroups;
@@ -58,6 +61,8 @@ undo_create (struct create_undo *u)
     }
   if (u->cgroups)
     cgroup_destroy (u->cgroups, NULL);
+  if (u->net)
+    zone_net_teardown (u->root, u->id, u->net, NULL);
   if (u->dir_made)
     store_remove (u->root, u->id, NULL);
 }
@@ -189,6 +194,24 @@ check_config (const struct zone_config *c, const char *rootfs, const struct zone
   return process_validate_caps (c->process, err);
 }
 
+/* Set (or replace) an annotation of the state: zone reports what it chose there. */
+static void
+state_set_annotation (struct zone_state *st, const char *key, const char *value)
+{
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, key) == 0)
+      {
+        free (st->annotations[i].value);
+        st->annotations[i].value = xstrdup (value);
+        return;
+      }
+  st->annotations = realloc (st->annotations, (st->n_annotations + 1) * sizeof (struct zone_kv));
+  if (st->annotations == NULL)
+    abort ();
+  st->annotations[st->n_annotations].key = xstrdup (key);
+  st->annotations[st->n_annotations++].value = xstrdup (value);
+}
+
 /* linux.resources and zone's weight annotation, checked against this host before anything is
    made: a limit the host cannot enforce is an error now, not a surprise later. */
 static int
@@ -290,6 +313,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   scmp_filter_ctx filter = NULL;
   cleanup_state struct zone_state *st = NULL;
   cleanup_resources struct zone_resources *resources = NULL;
+  cleanup_net struct zone_net net = { 0 };
   cleanup_writes struct cgroup_writes writes = { 0 };
   struct create_undo undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 };
   int sv[2], ret;
@@ -313,6 +337,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   if ((ret = check_config (config, rootfs, o, console_sock >= 0 || o->console_socket, err)) < 0)
     return ret;
   if ((ret = plan_limits (rt, config, &resources, &writes, err)) < 0)
+    return ret;
+  if ((ret = zone_net_parse (config, &net, err)) < 0)
     return ret;
   if ((ret = seccomp_filter_build (config->seccomp, &filter, err)) < 0)
     return ret;
@@ -466,6 +492,17 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
     {
       ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
       goto fail;
+    }
+  /* While the init builds its rootfs: the network is ready before any hook or the process. */
+  if (net.bridge)
+    {
+      struct in_addr addr;
+      char text[INET_ADDRSTRLEN];
+      if ((ret = zone_net_setup (rt->root, id, &net, undo.pid, &addr, err)) < 0)
+        goto fail;
+      undo.net = &net;
+      inet_ntop (AF_INET, &addr, text, sizeof text);
+      state_set_annotation (st, "org.zone.net.address", text);
     }
   if ((ret = serve_init (sock_parent, config, st, err)) < 0)
     goto fail;

@@ -5,6 +5,7 @@
 #include "pid.h"
 #include "store.h"
 #include "../cgroups/cgroup.h"
+#include "../netns/setup.h"
 #include "../spec/config.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -259,6 +260,12 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
     }
   if (st->cgroup_owned && (ret = cgroup_destroy (st->cgroup_paths, err)) < 0)
     return ret;
+  {
+    cleanup_net struct zone_net net = { 0 };
+    if (zone_net_parse_annotations (st->annotations, st->n_annotations, true, &net, NULL) == 0 && net.bridge
+        && (ret = zone_net_teardown (rt->root, id, &net, err)) < 0)
+      return ret;
+  }
   /* A create that failed before its init ran has nothing to run poststop for. */
   if (st->pid > 0)
     {

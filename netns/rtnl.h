@@ -1,0 +1,31 @@
+/* rtnetlink through libmnl: the links, addresses and routes of a zone's network. */
+#ifndef ZONE_NETNS_RTNL_H
+#define ZONE_NETNS_RTNL_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "../util/error.h"
+
+struct rtnl; /* a NETLINK_ROUTE socket bound in the network namespace it was opened in */
+
+/* netns_fd < 0: the caller's namespace; else the socket is made inside that namespace. */
+int rtnl_open (int netns_fd, struct rtnl **out, zerr **err);
+void rtnl_close (struct rtnl *nl);
+
+/* 0 and *index when the link exists; -ENODEV when it does not. */
+int rtnl_link_index (struct rtnl *nl, const char *name, int *index, zerr **err);
+/* Make a bridge (EEXIST is not an error); *created says whether this call made it. */
+int rtnl_bridge_add (struct rtnl *nl, const char *name, uint32_t mtu, int *created, zerr **err);
+/* A veth pair: `host` here, enslaved to master_index, and its peer `peer` born directly in the
+   network namespace peer_netns_fd (cheaper than moving it there afterwards). */
+int rtnl_veth_add (struct rtnl *nl, const char *host, int master_index, const char *peer, int peer_netns_fd,
+                   uint32_t mtu, zerr **err);
+int rtnl_link_del (struct rtnl *nl, int index, zerr **err);
+int rtnl_link_up (struct rtnl *nl, int index, zerr **err);
+/* IPv4 address/prefix on a link (EEXIST is not an error). */
+int rtnl_addr_add (struct rtnl *nl, int index, struct in_addr addr, int prefix, zerr **err);
+/* Default route via gw. */
+int rtnl_route_default (struct rtnl *nl, struct in_addr gw, zerr **err);
+
+#endif

@@ -1,0 +1,145 @@
+#define _GNU_SOURCE
+#include "setup.h"
+#include "lease.h"
+#include "nat.h"
+#include "rtnl.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+zone_net_host_ifname (const char *id, char name[16])
+{
+  /* FNV-1a: short, stable, and different for different ids in practice. */
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  snprintf (name, 16, "zv%08x", h);
+}
+
+static void
+cleanup_rtnlp (struct rtnl **nl)
+{
+  rtnl_close (*nl);
+}
+#define cleanup_rtnl __attribute__ ((cleanup (cleanup_rtnlp)))
+
+static int
+write_sysctl (const char *path, const char *value, zerr **err)
+{
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, value, strlen (value)) < 0)
+    return zerr_sys (err, "set `%s`", path);
+  return 0;
+}
+
+/* The bridge with the gateway address, up; forwarding on; 127.0.0.1 may be routed to it. */
+static int
+ensure_bridge (struct rtnl *nl, const struct zone_net *n, int *index, zerr **err)
+{
+  char path[128];
+  int created = 0, ret;
+
+  if ((ret = rtnl_bridge_add (nl, n->bridge_name, n->mtu, &created, err)) < 0
+      || (ret = rtnl_link_index (nl, n->bridge_name, index, err)) < 0
+      || (ret = rtnl_addr_add (nl, *index, n->gateway, n->prefix, err)) < 0
+      || (ret = rtnl_link_up (nl, *index, err)) < 0)
+    return ret;
+  snprintf (path, sizeof path, "/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge_name);
+  if ((ret = write_sysctl (path, "1", err)) < 0)
+    return ret;
+  /* Zones reach beyond the host only if the host forwards. */
+  return write_sysctl ("/proc/sys/net/ipv4/ip_forward", "1", err);
+}
+
+static int
+configure_inside (int netns, const struct zone_net *n, struct in_addr addr, zerr **err)
+{
+  cleanup_rtnl struct rtnl *nl = NULL;
+  int lo = 0, eth = 0, ret;
+
+  if ((ret = rtnl_open (netns, &nl, err)) < 0)
+    return ret;
+  if ((ret = rtnl_link_index (nl, "lo", &lo, err)) < 0 || (ret = rtnl_link_up (nl, lo, err)) < 0
+      || (ret = rtnl_link_index (nl, "eth0", &eth, err)) < 0
+      || (ret = rtnl_addr_add (nl, eth, addr, n->prefix, err)) < 0 || (ret = rtnl_link_up (nl, eth, err)) < 0
+      || (ret = rtnl_route_default (nl, n->gateway, err)) < 0)
+    return ret == -ENODEV && !*err ? zerr_set (err, ENODEV, "the zone's network namespace lost a link") : ret;
+  return 0;
+}
+
+int
+zone_net_setup (const char *root, const char *id, const struct zone_net *n, pid_t pid, struct in_addr *addr,
+                zerr **err)
+{
+  cleanup_rtnl struct rtnl *nl = NULL;
+  cleanup_close int netns = -1;
+  char host[16], path[64], tag[300];
+  int bridge = 0, veth = 0, ret;
+  bool last;
+
+  if ((ret = lease_acquire (root, n, id, addr, err)) < 0)
+    return ret;
+  zone_net_host_ifname (id, host);
+  snprintf (path, sizeof path, "/proc/%d/ns/net", pid);
+  netns = open (path, O_RDONLY | O_CLOEXEC);
+  if (netns < 0)
+    {
+      ret = zerr_sys (err, "open the zone's network namespace");
+      goto fail;
+    }
+  if ((ret = rtnl_open (-1, &nl, err)) < 0 || (ret = ensure_bridge (nl, n, &bridge, err)) < 0)
+    goto fail;
+  if ((ret = rtnl_veth_add (nl, host, bridge, "eth0", netns, n->mtu, err)) < 0)
+    {
+      if (ret == -EEXIST)
+        zerr_wrap (err, "veth `%s` exists (another zone with the same name hash?)", host);
+      goto fail;
+    }
+  if ((ret = rtnl_link_index (nl, host, &veth, err)) < 0 || (ret = rtnl_link_up (nl, veth, err)) < 0
+      || (ret = configure_inside (netns, n, *addr, err)) < 0 || (ret = nat_add_bridge (n, err)) < 0
+      || (ret = nat_add_ports (n, id, *addr, err)) < 0)
+    goto fail;
+  return 0;
+
+fail:
+  snprintf (tag, sizeof tag, "zone:%s", id);
+  nat_remove (tag, NULL);
+  if (veth > 0 && nl)
+    rtnl_link_del (nl, veth, NULL);
+  lease_release (root, n, id, &last, NULL);
+  return ret;
+}
+
+int
+zone_net_teardown (const char *root, const char *id, const struct zone_net *n, zerr **err)
+{
+  char tag[300];
+  bool last = false;
+  int ret;
+
+  snprintf (tag, sizeof tag, "zone:%s", id);
+  if ((ret = nat_remove (tag, err)) < 0)
+    return ret;
+  if ((ret = lease_release (root, n, id, &last, err)) < 0)
+    return ret;
+  if (last)
+    {
+      /* The subnet's last zone: its bridge and the bridge's rules go too. */
+      cleanup_rtnl struct rtnl *nl = NULL;
+      int index = 0;
+      snprintf (tag, sizeof tag, "zone-bridge:%s", n->bridge_name);
+      if ((ret = nat_remove (tag, err)) < 0)
+        return ret;
+      if (rtnl_open (-1, &nl, NULL) == 0 && rtnl_link_index (nl, n->bridge_name, &index, NULL) == 0)
+        rtnl_link_del (nl, index, NULL);
+    }
+  return 0;
+}

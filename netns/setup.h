@@ -1,0 +1,20 @@
+/* A zone's network, made on create and removed on delete. */
+#ifndef ZONE_NETNS_SETUP_H
+#define ZONE_NETNS_SETUP_H
+
+#include <sys/types.h>
+
+#include "netconf.h"
+
+/* For the zone whose init is pid: lease an address, make sure the bridge (with the gateway
+   address) and the NAT rules exist, create the veth pair with eth0 born in the zone, address it,
+   route it; the published ports' DNAT rules.  Everything made is undone on failure. */
+int zone_net_setup (const char *root, const char *id, const struct zone_net *n, pid_t pid, struct in_addr *addr,
+                    zerr **err);
+/* Remove the zone's rules and lease (its veth goes with its network namespace); the bridge and
+   its rules go with the last zone of the subnet. */
+int zone_net_teardown (const char *root, const char *id, const struct zone_net *n, zerr **err);
+/* The host end of id's veth pair ("zv" and a hash of the id). */
+void zone_net_host_ifname (const char *id, char name[16]);
+
+#endif
