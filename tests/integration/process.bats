@@ -87,12 +87,20 @@ status_field() { grep "^$1:" | awk '{print $2}'; }
   [ "${lines[0]}" = 1234 ]
   [ "${lines[1]}" = 2345 ]
 
+  # Above the runtime's own hard limit only CAP_SYS_RESOURCE may go (this machine's root lacks it;
+  # the v2 test guest's root has it, and then the zone simply gets the limit).
   hard=$(ulimit -Hn)
   cfg --argjson h $((hard + 1)) '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 1024, hard: $h}]'
+  set_args sh -c 'ulimit -Hn'
   run zone run r2
-  [ "$status" -ne 0 ]
-  [[ "$output" == *RLIMIT_NOFILE* ]]
-  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+  if (( 0x$(awk '/^CapEff/ {print $2}' /proc/self/status) & (1 << 24) )); then
+    [ "$status" -eq 0 ]
+    [ "$output" = $((hard + 1)) ]
+  else
+    [ "$status" -ne 0 ]
+    [[ "$output" == *RLIMIT_NOFILE* ]]
+    [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+  fi
 }
 
 @test "noNewPrivileges, oomScoreAdj and umask" {
