@@ -407,14 +407,19 @@ cmd_list (int argc, char **argv)
           w_id = strlen (states[i]->id) > w_id ? strlen (states[i]->id) : w_id;
           w_bundle = strlen (states[i]->bundle) > w_bundle ? strlen (states[i]->bundle) : w_bundle;
         }
-      printf ("%-*s   %-7s   %-8s   %-*s   %-30s   %s\n", (int) w_id, "ID", "PID", "STATUS", (int) w_bundle,
-              "BUNDLE", "CREATED", "OWNER");
+      /* runc's columns, then zone's own: the zone's address when it has one. */
+      printf ("%-*s   %-7s   %-8s   %-*s   %-30s   %-8s   %s\n", (int) w_id, "ID", "PID", "STATUS", (int) w_bundle,
+              "BUNDLE", "CREATED", "OWNER", "ADDRESS");
       for (size_t i = 0; i < n; i++)
         {
           struct zone_state *s = states[i];
           int pid = strcmp (s->status, "stopped") == 0 ? 0 : s->pid;
-          printf ("%-*s   %-7d   %-8s   %-*s   %-30s   %s\n", (int) w_id, s->id, pid, s->status, (int) w_bundle,
-                  s->bundle, s->created, s->owner);
+          const char *addr = "";
+          for (size_t k = 0; k < s->n_annotations; k++)
+            if (strcmp (s->annotations[k].key, "org.zone.net.address") == 0)
+              addr = s->annotations[k].value;
+          printf ("%-*s   %-7d   %-8s   %-*s   %-30s   %-8s   %s\n", (int) w_id, s->id, pid, s->status,
+                  (int) w_bundle, s->bundle, s->created, s->owner, addr);
         }
     }
   for (size_t i = 0; i < n; i++)

@@ -61,9 +61,14 @@ setup() {
 }
 
 teardown() {
+  zone_teardown
+}
+
+# Delete every zone of the test, then fail if anything of them is left.
+zone_teardown() {
   local id left=""
   if [ -d "$ZROOT" ]; then
-    for id in $(ls "$ZROOT"); do
+    for id in $(ls "$ZROOT" | grep -v :); do
       zone delete --force "$id" || true
     done
     [ -z "$(ls -A "$ZROOT")" ] || left="$left state:$(ls "$ZROOT")"
@@ -77,6 +82,17 @@ teardown() {
   cgs=$(find /sys/fs/cgroup/*/zone /sys/fs/cgroup/zone -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
   if [ -n "$cgs" ]; then
     left="$left cgroups:$(echo $cgs)"
+  fi
+  # networking: a killed zone's network namespace (and so its veth) goes a moment later
+  for _ in $(seq 50); do
+    ip -br link 2>/dev/null | grep -q '^zv' || break
+    sleep 0.1
+  done
+  if ip -br link 2>/dev/null | grep -q '^zv'; then
+    left="$left veths:$(ip -br link | awk '/^zv/ {print $1}' | tr '\n' ' ')"
+  fi
+  if command -v nft > /dev/null && nft list ruleset 2>/dev/null | grep -q 'comment "zone:'; then
+    left="$left nftables-rules"
   fi
   if [ -n "$left" ]; then
     echo "left behind:$left" >&2

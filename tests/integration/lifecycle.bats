@@ -160,7 +160,7 @@ load helpers
   zone run -d lb > /dev/null
   run zone list
   [ "$status" -eq 0 ]
-  [[ "${lines[0]}" == ID*PID*STATUS*BUNDLE*CREATED*OWNER ]]
+  [[ "${lines[0]}" == ID*PID*STATUS*BUNDLE*CREATED*OWNER*ADDRESS ]]
   [[ "${lines[1]}" == la*created* ]]
   [[ "${lines[2]}" == lb*running* ]]
   [ "$(zone list -q | tr '\n' ' ')" = "la lb " ]

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# Zone networking: addresses, a bridge, published ports and NAT, with real traffic that stays on
+# 127.0.0.0/8 and inside namespaces these tests make.
+
+load helpers
+
+BR=zt0
+SUBNET=10.99.0.0/24
+
+net_cfg() { # extra annotations as jq object text
+  cfg --arg br "$BR" --arg sn "$SUBNET" --argjson extra "${1:-{\}}" \
+    '.annotations = ({"org.zone.net.mode": "bridge", "org.zone.net.bridge": $br, "org.zone.net.subnet": $sn} + $extra)'
+}
+
+zone_addr() { zone state "$1" | jq -r '.annotations["org.zone.net.address"]'; }
+
+teardown() {
+  ip netns del zt-upstream 2>/dev/null || true
+  ip link del ztup0 2>/dev/null || true
+  zone_teardown
+  # the bridge and zone's table go with the last zone of the subnet
+  if ip link show "$BR" > /dev/null 2>&1; then echo "left behind: bridge $BR" >&2; return 1; fi
+  if nft list tables 2>/dev/null | grep -q "ip zone"; then echo "left behind: table ip zone" >&2; return 1; fi
+  if [ -e "$ZROOT/net:leases" ]; then echo "left behind: leases" >&2; return 1; fi
+}
+
+@test "mode none (or no annotation): loopback only, as with runc" {
+  set_args sh -c 'ls /sys/class/net'
+  run zone run plain
+  [ "$status" -eq 0 ]
+  [ "$output" = lo ]
+  cfg '.annotations["org.zone.net.mode"] = "none"'
+  run zone run plain2
+  [ "$output" = lo ]
+}
+
+@test "two bridged zones get different addresses and talk TCP" {
+  net_cfg
+  own_rootfs
+  cfg '.root.readonly = false'
+  set_args sh -c 'nc -l -p 5000 > /tmp/got; sleep 30'
+  zone run -d a > /dev/null
+  set_args sh -c 'ip -4 -o addr show eth0; ip route; sleep 30'
+  zone run -d b > "$BATS_TEST_TMPDIR/b.out"
+  a=$(zone_addr a)
+  b=$(zone_addr b)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]
+  [[ "$a" == 10.99.0.* ]] && [[ "$b" == 10.99.0.* ]]
+  # the zone sees its address and the default route through the bridge
+  wait_for "grep -q 'default via 10.99.0.1' $BATS_TEST_TMPDIR/b.out"
+  grep -q "inet $b/24" "$BATS_TEST_TMPDIR/b.out"
+  zone exec b sh -c "echo hello-from-b | nc $a 5000"
+  wait_for "grep -q hello-from-b $ROOTFS/tmp/got"
+  # both are listed with their addresses
+  [ "$(zone list --format json | jq -r '.[] | select(.id == "a") | .annotations["org.zone.net.address"]')" = "$a" ]
+  [[ "$(zone list)" == *"$b"* ]]
+}
+
+@test "a published port is reached from the host on 127.0.0.1" {
+  net_cfg '{"org.zone.net.ports": "127.0.0.1:18080:80"}'
+  set_args sh -c 'mkdir -p /dev/shm/www; echo served-by-zone > /dev/shm/www/index.html; httpd -f -p 80 -h /dev/shm/www'
+  zone run -d web > /dev/null
+  wait_for "timeout 2 busybox wget -q -O - http://127.0.0.1:18080/index.html > $BATS_TEST_TMPDIR/page 2>/dev/null"
+  [ "$(cat "$BATS_TEST_TMPDIR/page")" = served-by-zone ]
+  # only that host address and port are published
+  [ "$(nft list table ip zone | grep -c 'comment "zone:web"')" -eq 2 ]
+  zone delete --force web
+  [ "$(nft list ruleset | grep -c 'zone:web')" -eq 0 ]
+}
+
+@test "traffic leaving the host is masqueraded: an upstream sees the host's address" {
+  net_cfg
+  ip netns add zt-upstream
+  ip link add ztup0 type veth peer name eth0 netns zt-upstream
+  ip addr add 198.18.0.1/30 dev ztup0
+  ip link set ztup0 up
+  ip -n zt-upstream addr add 198.18.0.2/30 dev eth0
+  ip -n zt-upstream link set eth0 up
+  ip -n zt-upstream link set lo up
+  mkdir -p "$BATS_TEST_TMPDIR/www"
+  echo upstream > "$BATS_TEST_TMPDIR/www/x"
+  ip netns exec zt-upstream busybox httpd -f -vv -p 7000 -h "$BATS_TEST_TMPDIR/www" 2> "$BATS_TEST_TMPDIR/httpd.log" &
+  httpd=$!
+  wait_for "ip netns exec zt-upstream ss -ltn | grep -q ':7000 '"
+  set_args sh -c 'wget -q -O - http://198.18.0.2:7000/x'
+  run zone run out
+  kill "$httpd"
+  [ "$status" -eq 0 ]
+  [ "$output" = upstream ]
+  grep -q "198.18.0.1" "$BATS_TEST_TMPDIR/httpd.log"
+  [ "$(grep -c '10\.99\.0\.' "$BATS_TEST_TMPDIR/httpd.log")" -eq 0 ]
+}
+
+@test "20 zones created in parallel get 20 distinct addresses; deleting them leaves nothing" {
+  net_cfg
+  set_args sleep 60
+  for i in $(seq 20); do "$ZONE_BIN" --root "$ZROOT" run -d "p$i" > /dev/null & done
+  wait
+  for i in $(seq 20); do zone_addr "p$i"; done > "$BATS_TEST_TMPDIR/addrs"
+  [ "$(sort -u "$BATS_TEST_TMPDIR/addrs" | grep -c '^10\.99\.0\.')" -eq 20 ]
+  [ "$(grep -c . "$ZROOT/net:leases/10.99.0.0_24")" -eq 20 ]
+  for i in $(seq 20); do "$ZONE_BIN" --root "$ZROOT" delete --force "p$i" & done
+  wait
+  [ ! -e "$ZROOT/net:leases" ]
+  [ "$(nft list ruleset 2>/dev/null | grep -c zone:)" -eq 0 ]
+}
+
+@test "a fixed address is used, and a taken one is refused" {
+  net_cfg '{"org.zone.net.address": "10.99.0.50"}'
+  set_args sh -c 'ip -4 -o addr show eth0; sleep 30'
+  zone run -d f1 > "$BATS_TEST_TMPDIR/f1.out"
+  [ "$(zone_addr f1)" = 10.99.0.50 ]
+  wait_for "grep -q 'inet 10.99.0.50/24' $BATS_TEST_TMPDIR/f1.out"
+  run zone create f2
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"10.99.0.50 is in use by zone \`f1\`"* ]]
+  [ ! -d "$ZROOT/f2" ]
+}
+
+@test "bad network annotations give one clear line and leave nothing" {
+  for bad in '{"org.zone.net.subnet": "10.99.0.0/33"}:org.zone.net.subnet' \
+             '{"org.zone.net.subnet": "10.99.0.1/24"}:org.zone.net.subnet' \
+             '{"org.zone.net.ports": "8080:70000"}:org.zone.net.ports' \
+             '{"org.zone.net.ports": "1.2.3:80:80"}:org.zone.net.ports' \
+             '{"org.zone.net.address": "10.98.0.5"}:org.zone.net.address' \
+             '{"org.zone.net.mode": "overlay"}:org.zone.net.mode'; do
+    net_cfg "${bad%:*}"
+    run zone create bad
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"annotations.${bad##*:}"* ]]
+    [ "$(echo "$output" | wc -l)" -eq 1 ]
+    [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
+  done
+  [ "$(ip -br link | grep -c "^$BR ")" -eq 0 ]
+}
