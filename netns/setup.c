@@ -12,15 +12,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void
 zone_net_host_ifname (const char *id, char name[16])
 {
-  /* FNV-1a: short, stable, and different for different ids in practice. */
+  /* FNV-1a of the id and this moment: the veth of an earlier zone of the same id may still
+     exist for a moment (the kernel tears a network namespace down asynchronously). */
+  struct timespec ts;
   uint32_t h = 2166136261u;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
   for (const unsigned char *p = (const unsigned char *) id; *p; p++)
     h = (h ^ *p) * 16777619u;
+  h = (h ^ (uint32_t) ts.tv_nsec) * 16777619u;
+  h = (h ^ (uint32_t) getpid ()) * 16777619u;
   snprintf (name, 16, "zv%08x", h);
 }
 
@@ -100,7 +106,7 @@ zone_net_setup (const char *root, const char *id, const struct zone_net *n, pid_
   if ((ret = rtnl_veth_add (nl, host, bridge, "eth0", netns, n->mtu, err)) < 0)
     {
       if (ret == -EEXIST)
-        zerr_wrap (err, "veth `%s` exists (another zone with the same name hash?)", host);
+        zerr_wrap (err, "veth `%s` exists", host);
       goto fail;
     }
   if ((ret = rtnl_link_index (nl, host, &veth, err)) < 0 || (ret = rtnl_link_up (nl, veth, err)) < 0

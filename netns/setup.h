@@ -14,7 +14,7 @@ int zone_net_setup (const char *root, const char *id, const struct zone_net *n, 
 /* Remove the zone's rules and lease (its veth goes with its network namespace); the bridge and
    its rules go with the last zone of the subnet. */
 int zone_net_teardown (const char *root, const char *id, const struct zone_net *n, zerr **err);
-/* The host end of id's veth pair ("zv" and a hash of the id). */
+/* A name for the host end of id's veth pair ("zv" and a hash of the id and the moment). */
 void zone_net_host_ifname (const char *id, char name[16]);
 
 #endif

@@ -1,0 +1,104 @@
+/* org.zone.net.* annotations: what each one means, and one clear error for each bad value. */
+#define _GNU_SOURCE
+#include "unit.h"
+#include "../../netns/netconf.h"
+
+#include <arpa/inet.h>
+
+static int
+parse (const char *const *kv, struct zone_net *n, zerr **err)
+{
+  struct zone_kv ann[8];
+  size_t k = 0;
+  for (; kv[2 * k]; k++)
+    ann[k] = (struct zone_kv){ (char *) kv[2 * k], (char *) kv[2 * k + 1] };
+  return zone_net_parse_annotations (ann, k, true, n, err);
+}
+
+static const char *
+ip (struct in_addr a)
+{
+  static char buf[INET_ADDRSTRLEN];
+  return inet_ntop (AF_INET, &a, buf, sizeof buf);
+}
+
+static void
+test_defaults_and_ports (void)
+{
+  const char *kv[] = { "org.zone.net.mode", "bridge", "org.zone.net.ports", "8080:80,127.0.0.1:5353:53/udp", NULL };
+  struct zone_net n;
+  zerr *err = NULL;
+
+  CHECK (parse (kv, &n, &err) == 0);
+  CHECK (n.bridge);
+  CHECK (strcmp (n.bridge_name, "zone0") == 0);
+  CHECK_STR_CONTAINS (ip (n.subnet), "10.77.0.0");
+  CHECK (n.prefix == 16);
+  CHECK_STR_CONTAINS (ip (n.gateway), "10.77.0.1");
+  CHECK (!n.has_address);
+  CHECK (n.n_ports == 2);
+  CHECK (n.ports[0].host_ip.s_addr == INADDR_ANY && n.ports[0].host_port == 8080 && n.ports[0].zone_port == 80
+         && n.ports[0].proto == IPPROTO_TCP);
+  CHECK_STR_CONTAINS (ip (n.ports[1].host_ip), "127.0.0.1");
+  CHECK (n.ports[1].host_port == 5353 && n.ports[1].zone_port == 53 && n.ports[1].proto == IPPROTO_UDP);
+  zone_net_free (&n);
+
+  {
+    const char *none[] = { "org.zone.net.mode", "none", NULL };
+    CHECK (parse (none, &n, &err) == 0 && !n.bridge);
+    CHECK (parse ((const char *const[]){ NULL }, &n, &err) == 0 && !n.bridge);
+  }
+}
+
+static const struct
+{
+  const char *key, *value, *message;
+} bad[] = {
+  { "org.zone.net.mode", "overlay", "annotations.org.zone.net.mode: `overlay` is not bridge or none" },
+  { "org.zone.net.subnet", "10.0.0.0/33", "annotations.org.zone.net.subnet: `10.0.0.0/33`" },
+  { "org.zone.net.subnet", "10.0.0.1/24", "annotations.org.zone.net.subnet" },
+  { "org.zone.net.subnet", "banana", "annotations.org.zone.net.subnet" },
+  { "org.zone.net.address", "10.78.0.5", "annotations.org.zone.net.address: `10.78.0.5` is not a free host" },
+  { "org.zone.net.address", "10.77.0.1", "annotations.org.zone.net.address" },
+  { "org.zone.net.address", "10.77.255.255", "annotations.org.zone.net.address" },
+  { "org.zone.net.ports", "8080:70000", "annotations.org.zone.net.ports: `8080:70000`: ports are numbers" },
+  { "org.zone.net.ports", "80", "annotations.org.zone.net.ports: `80`: expected" },
+  { "org.zone.net.ports", "80:80/sctp", "the protocol must be tcp or udp" },
+  { "org.zone.net.ports", "1.2.3:80:80", "`1.2.3` is not an IPv4 address" },
+  { "org.zone.net.mtu", "100", "annotations.org.zone.net.mtu" },
+  { "org.zone.net.bridge", "a-bridge-name-too-long", "annotations.org.zone.net.bridge" },
+};
+
+static void
+test_bad (void)
+{
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      const char *kv[] = { "org.zone.net.mode", "bridge", bad[i].key, bad[i].value, NULL };
+      struct zone_net n;
+      zerr *err = NULL;
+      if (strcmp (bad[i].key, "org.zone.net.mode") == 0)
+        kv[1] = bad[i].value;
+      CHECK (parse (kv, &n, &err) < 0);
+      CHECK_STR_CONTAINS (err ? err->msg : NULL, bad[i].message);
+      zone_net_free (&n);
+      zerr_free (&err);
+    }
+  {
+    /* bridge needs the zone's own network namespace */
+    struct zone_kv ann[] = { { (char *) "org.zone.net.mode", (char *) "bridge" } };
+    struct zone_net n;
+    zerr *err = NULL;
+    CHECK (zone_net_parse_annotations (ann, 1, false, &n, &err) < 0);
+    CHECK_STR_CONTAINS (err ? err->msg : NULL, "needs a new network namespace");
+    zerr_free (&err);
+  }
+}
+
+int
+main (void)
+{
+  test_defaults_and_ports ();
+  test_bad ();
+  UNIT_DONE ();
+}
