@@ -39,9 +39,12 @@ lease_path (const char *root, const struct zone_net *n, bool dir_only)
   return p;
 }
 
-/* Open and lock the subnet's lease file, and read it. */
+static bool zone_exists (const char *root, const char *id);
+
+/* Open and lock the subnet's lease file, and read it, less id's own lease and the leases of
+   zones that are gone. */
 static int
-open_locked (const char *root, const struct zone_net *n, struct leases *l, zerr **err)
+open_locked (const char *root, const struct zone_net *n, const char *id, struct leases *l, zerr **err)
 {
   cleanup_free char *dir = lease_path (root, n, true), *path = lease_path (root, n, false);
   cleanup_free char *text = NULL;
@@ -77,7 +80,8 @@ open_locked (const char *root, const struct zone_net *n, struct leases *l, zerr 
     {
       char addr[INET_ADDRSTRLEN + 1];
       struct lease e = { 0 };
-      if (sscanf (line, "%16s %255s", addr, e.id) != 2 || inet_pton (AF_INET, addr, &e.addr) != 1)
+      if (sscanf (line, "%16s %255s", addr, e.id) != 2 || inet_pton (AF_INET, addr, &e.addr) != 1
+          || strcmp (e.id, id) == 0 || !zone_exists (root, e.id))
         continue;
       l->v = realloc (l->v, (l->n + 1) * sizeof *l->v);
       if (l->v == NULL)
@@ -118,17 +122,12 @@ int
 lease_acquire (const char *root, const struct zone_net *n, const char *id, struct in_addr *out, zerr **err)
 {
   struct leases l = { 0 };
-  cleanup_close int fd = open_locked (root, n, &l, err);
+  cleanup_close int fd = open_locked (root, n, id, &l, err);
   uint32_t first = ntohl (n->gateway.s_addr) + 1, last = (ntohl (n->subnet.s_addr) | (~0u >> n->prefix)) - 1;
-  size_t k = 0;
   int ret = 0;
 
   if (fd < 0)
     return fd;
-  for (size_t i = 0; i < l.n; i++)
-    if (strcmp (l.v[i].id, id) != 0 && zone_exists (root, l.v[i].id))
-      l.v[k++] = l.v[i];
-  l.n = k;
   if (n->has_address)
     {
       for (size_t i = 0; i < l.n; i++)
@@ -176,16 +175,11 @@ int
 lease_release (const char *root, const struct zone_net *n, const char *id, bool *last, zerr **err)
 {
   struct leases l = { 0 };
-  cleanup_close int fd = open_locked (root, n, &l, err);
-  size_t k = 0;
+  cleanup_close int fd = open_locked (root, n, id, &l, err);
   int ret;
 
   if (fd < 0)
     return fd;
-  for (size_t i = 0; i < l.n; i++)
-    if (strcmp (l.v[i].id, id) != 0 && zone_exists (root, l.v[i].id))
-      l.v[k++] = l.v[i];
-  l.n = k;
   ret = write_back (fd, &l, err);
   *last = ret == 0 && l.n == 0;
   if (*last)

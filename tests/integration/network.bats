@@ -89,6 +89,14 @@ teardown() {
   [ "$output" = upstream ]
   grep -q "198.18.0.1" "$BATS_TEST_TMPDIR/httpd.log"
   [ "$(grep -c '10\.99\.0\.' "$BATS_TEST_TMPDIR/httpd.log")" -eq 0 ]
+
+  # and the other way: a port published on every address is reached from the upstream
+  # (traffic from another host, through the prerouting hook)
+  net_cfg '{"org.zone.net.ports": "18082:80"}'
+  set_args sh -c 'mkdir -p /dev/shm/www; echo inbound-ok > /dev/shm/www/i; httpd -f -p 80 -h /dev/shm/www'
+  zone run -d in > /dev/null
+  wait_for "ip netns exec zt-upstream timeout 2 busybox wget -q -O - http://198.18.0.1:18082/i > $BATS_TEST_TMPDIR/in 2>/dev/null"
+  [ "$(cat "$BATS_TEST_TMPDIR/in")" = inbound-ok ]
 }
 
 @test "20 zones created in parallel get 20 distinct addresses; deleting them leaves nothing" {
