@@ -287,6 +287,18 @@ cgroup_destroy (char **paths, zerr **err)
         }
       if (tries == 2000)
         return zerr_set (err, EBUSY, "remove cgroup `%s`: processes are still in it", paths[i]);
+      /* The shared /zone parent goes with its last zone; EBUSY means another zone still uses it. */
+      {
+        cleanup_free char *parent = xstrdup (paths[i]);
+        char *slash = strrchr (parent, '/');
+        if (slash)
+          {
+            *slash = '\0';
+            slash = strrchr (parent, '/');
+            if (slash && strcmp (slash, ZONE_PARENT) == 0)
+              rmdir (parent);
+          }
+      }
     }
   return 0;
 }

@@ -77,7 +77,6 @@ zone_teardown() {
   if grep -q "$BATS_TEST_TMPDIR" /proc/self/mountinfo; then
     left="$left mounts:$(grep -c "$BATS_TEST_TMPDIR" /proc/self/mountinfo)"
   fi
-  # (the /zone parent itself stays, as /docker does for docker: only zones' own cgroups count)
   local cgs
   cgs=$(find /sys/fs/cgroup/*/zone /sys/fs/cgroup/zone -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
   if [ -n "$cgs" ]; then
