@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cgroup.h"
+#include "systemd.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
@@ -252,6 +253,17 @@ cgroup_signal_all (char **paths, int sig, zerr **err)
 int
 cgroup_destroy (char **paths, zerr **err)
 {
+  /* A systemd scope (the systemd driver): systemd removes its cgroup once it is stopped. */
+  for (size_t i = 0; paths && paths[i]; i++)
+    {
+      const char *base = strrchr (paths[i], '/');
+      size_t len = base ? strlen (base) : 0;
+      if (len > 6 && strcmp (base + len - 6, ".scope") == 0 && access (paths[i], F_OK) == 0)
+        {
+          cgroup_signal_all (&paths[i], SIGKILL, NULL);
+          systemd_scope_stop (base + 1, NULL);
+        }
+    }
   /* Frozen tasks of a v1 freezer die only once thawed. */
   if (paths && cgroup_is_frozen (paths))
     {

@@ -11,6 +11,7 @@
 #include "store.h"
 #include "sync.h"
 #include "../cgroups/cgroup.h"
+#include "../cgroups/systemd.h"
 #include "../netns/setup.h"
 #include "../spec/config.h"
 #include "../util/cleanup.h"
@@ -225,10 +226,9 @@ plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct 
   if (c->cgroups_path && strchr (c->cgroups_path, ':') && rt->cgroup_manager != ZONE_CGROUP_SYSTEMD)
     return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` is a systemd slice:prefix:name path: use "
                                   "--systemd-cgroup", c->cgroups_path);
-  if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
-    return zerr_set (err, ENOTSUP, "--systemd-cgroup: %s", access ("/run/systemd/system", F_OK) == 0
-                                   ? "the systemd cgroup driver is not available in this build yet"
-                                   : "systemd is not running as PID 1 on this host; use the cgroupfs driver");
+  if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD && !systemd_is_running ())
+    return zerr_set (err, ENOTSUP, "--systemd-cgroup: systemd is not running as PID 1 on this host; use the "
+                                   "cgroupfs driver");
   if (weight)
     {
       char *end;
@@ -309,7 +309,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   cleanup_free char *bundle = NULL, *config_path = NULL, *rootfs = NULL, *cgpath = NULL;
   cleanup_close int lock_fd = -1, state_fd = -1, sock_parent = -1, sock_child = -1, console_fd = -1;
   cleanup_close int own_pid_ns = -1, own_time_ns = -1;
-  cleanup_free char *config_text = NULL;
+  cleanup_free char *config_text = NULL, *sd_slice = NULL, *sd_unit = NULL;
   scmp_filter_ctx filter = NULL;
   cleanup_state struct zone_state *st = NULL;
   cleanup_resources struct zone_resources *resources = NULL;
@@ -388,11 +388,14 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       st->hooks |= 1u << k;
   /* The cgroup directories are recorded before they are made, so that `delete --force` finds
      them after a crash at any later step. */
-  if (rt->cgroup_manager != ZONE_CGROUP_DISABLED)
+  if (rt->cgroup_manager == ZONE_CGROUP_CGROUPFS)
     {
       st->cgroup_paths = cgroup_paths_for (cgpath);
       st->cgroup_owned = true;
     }
+  else if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD
+           && (ret = systemd_unit_names (config->cgroups_path, id, &sd_slice, &sd_unit, err)) < 0)
+    goto fail;
   if ((ret = store_write_state (lock_fd, st, err)) < 0)
     goto fail;
   /* exec and the poststop hooks need the config as it was at create time. */
@@ -406,7 +409,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   /* Chmod, as the umask may have taken bits the zone's user needs to write it. */
   fchmodat (lock_fd, "exec.fifo", 0622, 0);
 
-  if (rt->cgroup_manager != ZONE_CGROUP_DISABLED)
+  if (rt->cgroup_manager == ZONE_CGROUP_CGROUPFS)
     {
       if ((ret = cgroup_create (cgpath, &undo.cgroups, err)) < 0)
         goto fail;
@@ -482,7 +485,20 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       if ((ret = write_idmap (undo.pid, "uid_map", config->uid_mappings, config->n_uid_mappings, err)) < 0)
         goto fail;
     }
-  if ((ret = cgroup_enter (undo.cgroups, undo.pid, err)) < 0)
+  if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
+    {
+      /* systemd makes the cgroup, with the init in it, as a delegated transient scope. */
+      char *dir = NULL;
+      if ((ret = systemd_scope_start (sd_slice, sd_unit, id, undo.pid, resources, &dir, err)) < 0)
+        goto fail;
+      undo.cgroups = xmalloc0 (2 * sizeof (char *));
+      undo.cgroups[0] = dir;
+      st->cgroup_paths = undo.cgroups;
+      st->cgroup_owned = true;
+      if ((ret = cgroup_apply (undo.cgroups, resources, &writes, err)) < 0)
+        goto fail;
+    }
+  else if ((ret = cgroup_enter (undo.cgroups, undo.pid, err)) < 0)
     goto fail;
   /* Not written yet: until `created`, the init dies with us (PDEATHSIG, or EOF on the socket),
      and what is left is found through the cgroup paths already recorded. */

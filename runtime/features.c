@@ -4,6 +4,7 @@
 #include "hooks.h"
 #include "lsm.h"
 #include "seccomp.h"
+#include "../cgroups/systemd.h"
 #include "../spec/state.h"
 #include "../util/strbuf.h"
 
@@ -71,9 +72,10 @@ zone_features_json (void)
   append_list (&sb, "namespaces", namespaces);
   strbuf_append (&sb, ",\n    ");
   append_capabilities (&sb);
-  /* Both cgroupfs drivers are built in; systemd is not yet. */
-  strbuf_append (&sb, ",\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false, "
-                      "\"rdma\": true },\n");
+  /* cgroupfs on v1 and v2; systemd (system instance, v2) where systemd is PID 1. */
+  strbuf_appendf (&sb, ",\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": %s, \"systemdUser\": false, "
+                       "\"rdma\": true },\n",
+                  systemd_is_running () ? "true" : "false");
   strbuf_append (&sb, "    \"seccomp\": {\n      \"enabled\": true,\n      ");
   append_list (&sb, "actions", zone_seccomp_actions);
   strbuf_append (&sb, ",\n      ");

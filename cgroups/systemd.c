@@ -1,0 +1,245 @@
+#define _GNU_SOURCE
+#include "systemd.h"
+#include "cgroup.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The few sd-bus calls zone makes, resolved from libsystemd.so.0 at run time. */
+typedef struct sd_bus sd_bus;
+typedef struct sd_bus_message sd_bus_message;
+typedef struct
+{
+  const char *name, *message;
+  int need_free;
+} sd_bus_error;
+
+struct sdbus
+{
+  void *lib;
+  int (*open_system) (sd_bus **);
+  int (*new_method_call) (sd_bus *, sd_bus_message **, const char *, const char *, const char *, const char *);
+  int (*append) (sd_bus_message *, const char *, ...);
+  int (*open_container) (sd_bus_message *, char, const char *);
+  int (*close_container) (sd_bus_message *);
+  int (*call) (sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
+  sd_bus_message *(*message_unref) (sd_bus_message *);
+  sd_bus *(*bus_unref) (sd_bus *);
+  void (*error_free) (sd_bus_error *);
+};
+
+static int
+load_sdbus (struct sdbus *s, zerr **err)
+{
+  s->lib = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (s->lib == NULL)
+    return zerr_set (err, ENOTSUP, "--systemd-cgroup: cannot load libsystemd.so.0: %s", dlerror ());
+#define SYM(field, name)                                                                                               \
+  if ((*(void **) &s->field = dlsym (s->lib, name)) == NULL)                                                           \
+    return zerr_set (err, ENOTSUP, "--systemd-cgroup: libsystemd lacks %s", name);
+  SYM (open_system, "sd_bus_open_system");
+  SYM (new_method_call, "sd_bus_message_new_method_call");
+  SYM (append, "sd_bus_message_append");
+  SYM (open_container, "sd_bus_message_open_container");
+  SYM (close_container, "sd_bus_message_close_container");
+  SYM (call, "sd_bus_call");
+  SYM (message_unref, "sd_bus_message_unref");
+  SYM (bus_unref, "sd_bus_flush_close_unref");
+  SYM (error_free, "sd_bus_error_free");
+#undef SYM
+  return 0;
+}
+
+bool
+systemd_is_running (void)
+{
+  return access ("/run/systemd/system", F_OK) == 0;
+}
+
+int
+systemd_unit_names (const char *cgroups_path, const char *id, char **slice, char **unit, zerr **err)
+{
+  if (cgroups_path && strchr (cgroups_path, ':'))
+    {
+      /* runc's form: SLICE:PREFIX:NAME -> unit PREFIX-NAME.scope in SLICE. */
+      cleanup_free char *copy = xstrdup (cgroups_path);
+      char *a = copy, *b = strchr (a, ':'), *c;
+      *b++ = '\0';
+      c = strchr (b, ':');
+      if (c == NULL || strchr (c + 1, ':') || c[1] == '\0' || strchr (copy, '/') || strchr (b, '/'))
+        return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` is not SLICE:PREFIX:NAME", cgroups_path);
+      *c++ = '\0';
+      *slice = xstrdup (*a ? a : "system.slice");
+      if (asprintf (unit, "%s%s%s.scope", b, *b ? "-" : "", c) < 0)
+        abort ();
+      return 0;
+    }
+  if (cgroups_path && *cgroups_path)
+    return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: with --systemd-cgroup it must be SLICE:PREFIX:NAME, "
+                                  "not `%s`", cgroups_path);
+  *slice = xstrdup ("system.slice");
+  if (asprintf (unit, "zone-%s.scope", id) < 0)
+    abort ();
+  return 0;
+}
+
+/* The v2 cgroup of pid, from /proc/PID/cgroup ("0::/PATH"). */
+static char *
+cgroup_of (pid_t pid)
+{
+  cleanup_free char *text = NULL;
+  char path[64], *line, *nl, *r;
+  snprintf (path, sizeof path, "/proc/%d/cgroup", pid);
+  if (read_file_at (AT_FDCWD, path, &text, NULL, NULL) < 0)
+    return NULL;
+  line = strstr (text, "0::");
+  if (line == NULL)
+    return NULL;
+  line += 3;
+  nl = strchr (line, '\n');
+  if (nl)
+    *nl = '\0';
+  if (asprintf (&r, CGROUP_ROOT "%s", line) < 0)
+    abort ();
+  return r;
+}
+
+static int
+call_manager (struct sdbus *s, sd_bus *bus, sd_bus_message *m, const char *what, zerr **err)
+{
+  sd_bus_error e = { NULL, NULL, 0 };
+  sd_bus_message *reply = NULL;
+  int ret = s->call (bus, m, 0, &e, &reply);
+  if (ret < 0)
+    ret = zerr_set (err, -ret, "systemd: %s: %s", what, e.message ? e.message : strerror (-ret));
+  s->error_free (&e);
+  if (reply)
+    s->message_unref (reply);
+  return ret < 0 ? ret : 0;
+}
+
+int
+systemd_scope_start (const char *slice, const char *unit, const char *id, pid_t pid,
+                     const struct zone_resources *r, char **dir, zerr **err)
+{
+  struct sdbus s = { 0 };
+  sd_bus *bus = NULL;
+  sd_bus_message *m = NULL;
+  char desc[300];
+  int ret;
+
+  if (cgroup_host_mode () != CGROUP_MODE_UNIFIED)
+    return zerr_set (err, ENOTSUP, "--systemd-cgroup: zone's systemd driver needs a pure cgroup v2 host");
+  if ((ret = load_sdbus (&s, err)) < 0)
+    goto out;
+  if ((ret = s.open_system (&bus)) < 0)
+    {
+      ret = zerr_set (err, -ret, "systemd: connect to the system bus: %s", strerror (-ret));
+      goto out;
+    }
+  snprintf (desc, sizeof desc, "zone %s", id);
+  if ((ret = s.new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                "org.freedesktop.systemd1.Manager", "StartTransientUnit"))
+          < 0
+      || (ret = s.append (m, "ss", unit, "fail")) < 0 || (ret = s.open_container (m, 'a', "(sv)")) < 0
+      || (ret = s.append (m, "(sv)", "Description", "s", desc)) < 0
+      || (ret = s.append (m, "(sv)", "Slice", "s", slice)) < 0
+      || (ret = s.append (m, "(sv)", "Delegate", "b", 1)) < 0
+      || (ret = s.append (m, "(sv)", "PIDs", "au", 1, (uint32_t) pid)) < 0
+      || (ret = s.append (m, "(sv)", "MemoryAccounting", "b", 1)) < 0
+      || (ret = s.append (m, "(sv)", "CPUAccounting", "b", 1)) < 0
+      || (ret = s.append (m, "(sv)", "TasksAccounting", "b", 1)) < 0
+      || (ret = s.append (m, "(sv)", "IOAccounting", "b", 1)) < 0)
+    goto build_failed;
+  /* The limits systemd has properties for: it then keeps them across daemon-reload too. */
+  if (r && r->mem_limit.set && r->mem_limit.v > 0 && (ret = s.append (m, "(sv)", "MemoryMax", "t", (uint64_t) r->mem_limit.v)) < 0)
+    goto build_failed;
+  if (r && r->pids_limit.set && r->pids_limit.v > 0
+      && (ret = s.append (m, "(sv)", "TasksMax", "t", (uint64_t) r->pids_limit.v)) < 0)
+    goto build_failed;
+  if (r && r->cpu_quota.set && r->cpu_quota.v > 0)
+    {
+      uint64_t period = r->cpu_period.set ? (uint64_t) r->cpu_period.v : 100000;
+      if ((ret = s.append (m, "(sv)", "CPUQuotaPerSecUSec", "t", (uint64_t) r->cpu_quota.v * 1000000 / period)) < 0)
+        goto build_failed;
+    }
+  if ((ret = s.close_container (m)) < 0 || (ret = s.append (m, "a(sa(sv))", 0)) < 0)
+    goto build_failed;
+  if ((ret = call_manager (&s, bus, m, "start the zone's scope", err)) < 0)
+    goto out;
+  /* The job moves pid into the scope: wait for it (a few ms). */
+  for (int tries = 0; tries < 2000; tries++)
+    {
+      cleanup_free char *cg = cgroup_of (pid);
+      const char *base = cg ? strrchr (cg, '/') : NULL;
+      if (base && strcmp (base + 1, unit) == 0)
+        {
+          *dir = steal_pointer (&cg);
+          ret = 0;
+          goto out;
+        }
+      nanosleep (&(struct timespec){ 0, 1000000 }, NULL);
+    }
+  ret = zerr_set (err, ETIMEDOUT, "systemd: the zone's init did not reach scope %s", unit);
+  goto out;
+
+build_failed:
+  ret = zerr_set (err, -ret, "systemd: build the StartTransientUnit call: %s", strerror (-ret));
+out:
+  if (m)
+    s.message_unref (m);
+  if (bus)
+    s.bus_unref (bus);
+  if (s.lib)
+    dlclose (s.lib);
+  return ret;
+}
+
+int
+systemd_scope_stop (const char *unit, zerr **err)
+{
+  struct sdbus s = { 0 };
+  sd_bus *bus = NULL;
+  sd_bus_message *m = NULL;
+  int ret;
+
+  if ((ret = load_sdbus (&s, err)) < 0)
+    goto out;
+  if ((ret = s.open_system (&bus)) < 0)
+    {
+      ret = zerr_set (err, -ret, "systemd: connect to the system bus: %s", strerror (-ret));
+      goto out;
+    }
+  if ((ret = s.new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                "org.freedesktop.systemd1.Manager", "StopUnit"))
+          < 0
+      || (ret = s.append (m, "ss", unit, "replace")) < 0)
+    {
+      ret = zerr_set (err, -ret, "systemd: build the StopUnit call: %s", strerror (-ret));
+      goto out;
+    }
+  ret = call_manager (&s, bus, m, "stop the zone's scope", err);
+  /* A scope whose processes are all gone has gone by itself. */
+  if (ret < 0 && *err && strstr ((*err)->msg, "not loaded"))
+    {
+      zerr_free (err);
+      ret = 0;
+    }
+out:
+  if (m)
+    s.message_unref (m);
+  if (bus)
+    s.bus_unref (bus);
+  if (s.lib)
+    dlclose (s.lib);
+  return ret;
+}
