@@ -227,13 +227,16 @@ systemd_scope_stop (const char *unit, zerr **err)
       ret = zerr_set (err, -ret, "systemd: build the StopUnit call: %s", strerror (-ret));
       goto out;
     }
-  ret = call_manager (&s, bus, m, "stop the zone's scope", err);
-  /* A scope whose processes are all gone has gone by itself. */
-  if (ret < 0 && *err && strstr ((*err)->msg, "not loaded"))
-    {
-      zerr_free (err);
+  {
+    /* A scope whose processes are all gone has gone by itself: not an error. */
+    zerr *e = NULL;
+    ret = call_manager (&s, bus, m, "stop the zone's scope", &e);
+    if (ret < 0 && strstr (e->msg, "not loaded"))
       ret = 0;
-    }
+    else if (ret < 0)
+      ret = zerr_set (err, -ret, "%s", e->msg);
+    zerr_free (&e);
+  }
 out:
   if (m)
     s.message_unref (m);
