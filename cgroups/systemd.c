@@ -113,6 +113,41 @@ cgroup_of (pid_t pid)
   return r;
 }
 
+/* One method call to systemd's manager: libsystemd loaded, the bus open, the message begun. */
+struct manager_call
+{
+  struct sdbus s;
+  sd_bus *bus;
+  sd_bus_message *m;
+};
+
+static int
+manager_call_begin (struct manager_call *c, const char *member, zerr **err)
+{
+  int ret = load_sdbus (&c->s, err);
+  if (ret < 0)
+    return ret;
+  if ((ret = c->s.open_system (&c->bus)) < 0)
+    return zerr_set (err, -ret, "systemd: connect to the system bus: %s", strerror (-ret));
+  if ((ret = c->s.new_method_call (c->bus, &c->m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                   "org.freedesktop.systemd1.Manager", member))
+      < 0)
+    return zerr_set (err, -ret, "systemd: build the %s call: %s", member, strerror (-ret));
+  return 0;
+}
+
+static void
+manager_call_end (struct manager_call *c)
+{
+  if (c->m)
+    c->s.message_unref (c->m);
+  if (c->bus)
+    c->s.bus_unref (c->bus);
+  if (c->s.lib)
+    dlclose (c->s.lib);
+}
+#define cleanup_manager_call __attribute__ ((cleanup (manager_call_end)))
+
 static int
 call_manager (struct sdbus *s, sd_bus *bus, sd_bus_message *m, const char *what, zerr **err)
 {
@@ -131,51 +166,44 @@ int
 systemd_scope_start (const char *slice, const char *unit, const char *id, pid_t pid,
                      const struct zone_resources *r, char **dir, zerr **err)
 {
-  struct sdbus s = { 0 };
-  sd_bus *bus = NULL;
-  sd_bus_message *m = NULL;
+  cleanup_manager_call struct manager_call c = { 0 };
+  sd_bus_message *m;
   char desc[300];
   int ret;
 
   if (cgroup_host_mode () != CGROUP_MODE_UNIFIED)
     return zerr_set (err, ENOTSUP, "--systemd-cgroup: zone's systemd driver needs a pure cgroup v2 host");
-  if ((ret = load_sdbus (&s, err)) < 0)
-    goto out;
-  if ((ret = s.open_system (&bus)) < 0)
-    {
-      ret = zerr_set (err, -ret, "systemd: connect to the system bus: %s", strerror (-ret));
-      goto out;
-    }
+  if ((ret = manager_call_begin (&c, "StartTransientUnit", err)) < 0)
+    return ret;
+  m = c.m;
   snprintf (desc, sizeof desc, "zone %s", id);
-  if ((ret = s.new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                "org.freedesktop.systemd1.Manager", "StartTransientUnit"))
-          < 0
-      || (ret = s.append (m, "ss", unit, "fail")) < 0 || (ret = s.open_container (m, 'a', "(sv)")) < 0
-      || (ret = s.append (m, "(sv)", "Description", "s", desc)) < 0
-      || (ret = s.append (m, "(sv)", "Slice", "s", slice)) < 0
-      || (ret = s.append (m, "(sv)", "Delegate", "b", 1)) < 0
-      || (ret = s.append (m, "(sv)", "PIDs", "au", 1, (uint32_t) pid)) < 0
-      || (ret = s.append (m, "(sv)", "MemoryAccounting", "b", 1)) < 0
-      || (ret = s.append (m, "(sv)", "CPUAccounting", "b", 1)) < 0
-      || (ret = s.append (m, "(sv)", "TasksAccounting", "b", 1)) < 0
-      || (ret = s.append (m, "(sv)", "IOAccounting", "b", 1)) < 0)
+  if ((ret = c.s.append (m, "ss", unit, "fail")) < 0 || (ret = c.s.open_container (m, 'a', "(sv)")) < 0
+      || (ret = c.s.append (m, "(sv)", "Description", "s", desc)) < 0
+      || (ret = c.s.append (m, "(sv)", "Slice", "s", slice)) < 0
+      || (ret = c.s.append (m, "(sv)", "Delegate", "b", 1)) < 0
+      || (ret = c.s.append (m, "(sv)", "PIDs", "au", 1, (uint32_t) pid)) < 0
+      || (ret = c.s.append (m, "(sv)", "MemoryAccounting", "b", 1)) < 0
+      || (ret = c.s.append (m, "(sv)", "CPUAccounting", "b", 1)) < 0
+      || (ret = c.s.append (m, "(sv)", "TasksAccounting", "b", 1)) < 0
+      || (ret = c.s.append (m, "(sv)", "IOAccounting", "b", 1)) < 0)
     goto build_failed;
   /* The limits systemd has properties for: it then keeps them across daemon-reload too. */
-  if (r && r->mem_limit.set && r->mem_limit.v > 0 && (ret = s.append (m, "(sv)", "MemoryMax", "t", (uint64_t) r->mem_limit.v)) < 0)
+  if (r && r->mem_limit.set && r->mem_limit.v > 0
+      && (ret = c.s.append (m, "(sv)", "MemoryMax", "t", (uint64_t) r->mem_limit.v)) < 0)
     goto build_failed;
   if (r && r->pids_limit.set && r->pids_limit.v > 0
-      && (ret = s.append (m, "(sv)", "TasksMax", "t", (uint64_t) r->pids_limit.v)) < 0)
+      && (ret = c.s.append (m, "(sv)", "TasksMax", "t", (uint64_t) r->pids_limit.v)) < 0)
     goto build_failed;
   if (r && r->cpu_quota.set && r->cpu_quota.v > 0)
     {
       uint64_t period = r->cpu_period.set ? (uint64_t) r->cpu_period.v : 100000;
-      if ((ret = s.append (m, "(sv)", "CPUQuotaPerSecUSec", "t", (uint64_t) r->cpu_quota.v * 1000000 / period)) < 0)
+      if ((ret = c.s.append (m, "(sv)", "CPUQuotaPerSecUSec", "t", (uint64_t) r->cpu_quota.v * 1000000 / period)) < 0)
         goto build_failed;
     }
-  if ((ret = s.close_container (m)) < 0 || (ret = s.append (m, "a(sa(sv))", 0)) < 0)
+  if ((ret = c.s.close_container (m)) < 0 || (ret = c.s.append (m, "a(sa(sv))", 0)) < 0)
     goto build_failed;
-  if ((ret = call_manager (&s, bus, m, "start the zone's scope", err)) < 0)
-    goto out;
+  if ((ret = call_manager (&c.s, c.bus, m, "start the zone's scope", err)) < 0)
+    return ret;
   /* The job moves pid into the scope: wait for it (a few ms). */
   for (int tries = 0; tries < 2000; tries++)
     {
@@ -184,65 +212,33 @@ systemd_scope_start (const char *slice, const char *unit, const char *id, pid_t 
       if (base && strcmp (base + 1, unit) == 0)
         {
           *dir = steal_pointer (&cg);
-          ret = 0;
-          goto out;
+          return 0;
         }
       nanosleep (&(struct timespec){ 0, 1000000 }, NULL);
     }
-  ret = zerr_set (err, ETIMEDOUT, "systemd: the zone's init did not reach scope %s", unit);
-  goto out;
+  return zerr_set (err, ETIMEDOUT, "systemd: the zone's init did not reach scope %s", unit);
 
 build_failed:
-  ret = zerr_set (err, -ret, "systemd: build the StartTransientUnit call: %s", strerror (-ret));
-out:
-  if (m)
-    s.message_unref (m);
-  if (bus)
-    s.bus_unref (bus);
-  if (s.lib)
-    dlclose (s.lib);
-  return ret;
+  return zerr_set (err, -ret, "systemd: build the StartTransientUnit call: %s", strerror (-ret));
 }
 
 int
 systemd_scope_stop (const char *unit, zerr **err)
 {
-  struct sdbus s = { 0 };
-  sd_bus *bus = NULL;
-  sd_bus_message *m = NULL;
+  cleanup_manager_call struct manager_call c = { 0 };
+  zerr *e = NULL;
   int ret;
 
-  if ((ret = load_sdbus (&s, err)) < 0)
-    goto out;
-  if ((ret = s.open_system (&bus)) < 0)
-    {
-      ret = zerr_set (err, -ret, "systemd: connect to the system bus: %s", strerror (-ret));
-      goto out;
-    }
-  if ((ret = s.new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                "org.freedesktop.systemd1.Manager", "StopUnit"))
-          < 0
-      || (ret = s.append (m, "ss", unit, "replace")) < 0)
-    {
-      ret = zerr_set (err, -ret, "systemd: build the StopUnit call: %s", strerror (-ret));
-      goto out;
-    }
-  {
-    /* A scope whose processes are all gone has gone by itself: not an error. */
-    zerr *e = NULL;
-    ret = call_manager (&s, bus, m, "stop the zone's scope", &e);
-    if (ret < 0 && strstr (e->msg, "not loaded"))
-      ret = 0;
-    else if (ret < 0)
-      ret = zerr_set (err, -ret, "%s", e->msg);
-    zerr_free (&e);
-  }
-out:
-  if (m)
-    s.message_unref (m);
-  if (bus)
-    s.bus_unref (bus);
-  if (s.lib)
-    dlclose (s.lib);
+  if ((ret = manager_call_begin (&c, "StopUnit", err)) < 0)
+    return ret;
+  if ((ret = c.s.append (c.m, "ss", unit, "replace")) < 0)
+    return zerr_set (err, -ret, "systemd: build the StopUnit call: %s", strerror (-ret));
+  /* A scope whose processes are all gone has gone by itself: not an error. */
+  ret = call_manager (&c.s, c.bus, c.m, "stop the zone's scope", &e);
+  if (ret < 0 && strstr (e->msg, "not loaded"))
+    ret = 0;
+  else if (ret < 0)
+    ret = zerr_set (err, -ret, "%s", e->msg);
+  zerr_free (&e);
   return ret;
 }
