@@ -7,7 +7,6 @@
 #include "pid.h"
 #include "process.h"
 #include "seccomp.h"
-#include "store.h"
 #include "terminal.h"
 #include "../cgroups/cgroup.h"
 #include "../spec/config.h"
@@ -279,13 +278,8 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
   pid_t pid;
 
   *exit_code = 0;
-  if ((ret = store_validate_id (id, err)) < 0)
+  if ((ret = state_open (rt, id, &dirfd, &st, err)) < 0)
     return ret;
-  if ((dirfd = store_open (rt->root, id, err)) < 0)
-    return dirfd;
-  if ((ret = store_read_state (dirfd, &st, err)) < 0)
-    return ret;
-  state_refresh_status (dirfd, st);
   if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0)
     return zerr_set (err, EINVAL, "cannot exec in container `%s`: it is %s", id, st->status);
   zone_pidfd = pid_open_verified (st->pid, st->pid_start);

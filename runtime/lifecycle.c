@@ -59,8 +59,8 @@ state_refresh_status (int dirfd, struct zone_state *s)
     set_status (s, "running");
 }
 
-static int
-open_state (const struct zone_runtime *rt, const char *id, int *dirfd, struct zone_state **st, zerr **err)
+int
+state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struct zone_state **st, zerr **err)
 {
   int fd = store_open (rt->root, id, err);
   int ret;
@@ -81,7 +81,7 @@ int
 zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state **out, zerr **err)
 {
   cleanup_close int fd = -1;
-  int ret = open_state (rt, id, &fd, out, err);
+  int ret = state_open (rt, id, &fd, out, err);
   /* As runc reports it: a stopped zone has no pid. */
   if (ret == 0 && strcmp ((*out)->status, "stopped") == 0)
     (*out)->pid = 0;
@@ -133,7 +133,7 @@ zone_start (const struct zone_runtime *rt, const char *id, zerr **err)
   cleanup_state struct zone_state *st = NULL;
   struct pollfd pfd[2];
   char buf[1024];
-  int ret = open_state (rt, id, &dirfd, &st, err);
+  int ret = state_open (rt, id, &dirfd, &st, err);
 
   if (ret < 0)
     return ret;
@@ -195,7 +195,7 @@ zone_kill (const struct zone_runtime *rt, const char *id, int sig, bool all, zer
 {
   cleanup_close int dirfd = -1, pidfd = -1;
   cleanup_state struct zone_state *st = NULL;
-  int ret = open_state (rt, id, &dirfd, &st, err);
+  int ret = state_open (rt, id, &dirfd, &st, err);
 
   if (ret < 0)
     return ret;
@@ -280,7 +280,7 @@ zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
 {
   cleanup_close int dirfd = -1, pidfd = -1;
   cleanup_state struct zone_state *st = NULL;
-  int ret = open_state (rt, id, &dirfd, &st, err);
+  int ret = state_open (rt, id, &dirfd, &st, err);
 
   if (ret < 0)
     return ret;
@@ -317,7 +317,7 @@ zone_ps (const struct zone_runtime *rt, const char *id, pid_t **pids, size_t *n,
 {
   cleanup_close int dirfd = -1;
   cleanup_state struct zone_state *st = NULL;
-  int ret = open_state (rt, id, &dirfd, &st, err);
+  int ret = state_open (rt, id, &dirfd, &st, err);
 
   if (ret < 0)
     return ret;
@@ -336,7 +336,7 @@ set_frozen (const struct zone_runtime *rt, const char *id, bool frozen, zerr **e
 {
   cleanup_close int dirfd = -1;
   cleanup_state struct zone_state *st = NULL;
-  int ret = open_state (rt, id, &dirfd, &st, err);
+  int ret = state_open (rt, id, &dirfd, &st, err);
 
   if (ret < 0)
     return ret;

@@ -3,7 +3,6 @@
 #include "runtime.h"
 #include "internal.h"
 #include "pid.h"
-#include "store.h"
 #include "../cgroups/cgroup.h"
 #include "../cgroups/stats.h"
 #include "../util/cleanup.h"
@@ -24,13 +23,9 @@ static int
 open_live (const struct zone_runtime *rt, const char *id, int *dirfd, struct zone_state **st, const char *what,
            zerr **err)
 {
-  int ret = store_open (rt->root, id, err);
+  int ret = state_open (rt, id, dirfd, st, err);
   if (ret < 0)
     return ret;
-  *dirfd = ret;
-  if ((ret = store_read_state (*dirfd, st, err)) < 0)
-    return ret;
-  state_refresh_status (*dirfd, *st);
   if (strcmp ((*st)->status, "stopped") == 0)
     return zerr_set (err, EINVAL, "cannot %s container `%s`: it is stopped", what, id);
   if ((*st)->cgroup_paths == NULL)
