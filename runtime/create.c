@@ -286,11 +286,16 @@ serve_init (int sock, const struct zone_config *c, const struct zone_state *st, 
           break;
         }
       {
-        cleanup_free char *json = zone_state_to_json (st, true);
+        cleanup_free char *json = zone_state_to_json (st, true), *started = NULL;
+        struct zone_state as_created = *st;
         if ((ret = hooks_run (c, ZONE_HOOK_PRESTART, json, err)) < 0
             || (ret = hooks_run (c, ZONE_HOOK_CREATE_RUNTIME, json, err)) < 0)
           break;
-        if (sync_send (sock, SYNC_HOOKS_DONE, 0, json) < 0)
+        /* Two answers: the state for createContainer (now), then the one startContainer sees,
+           once `start` has found the zone created. */
+        as_created.status = (char *) "created";
+        started = zone_state_to_json (&as_created, true);
+        if (sync_send (sock, SYNC_HOOKS_DONE, 0, json) < 0 || sync_send (sock, SYNC_HOOKS_DONE, 0, started) < 0)
           {
             ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
             break;

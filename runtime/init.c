@@ -64,9 +64,10 @@ apply_sysctl (const struct zone_config *c, zerr **err)
 }
 
 /* The runtime runs prestart and createRuntime now, then we run createContainer: all before
-   pivot_root, as the runtime-spec orders them.  *state gets the state JSON for our hooks. */
+   pivot_root, as the runtime-spec orders them.  *start_state gets the state JSON for the
+   startContainer hooks, run later. */
 static int
-create_hooks (struct init_args *a, char **state, zerr **err)
+create_hooks (struct init_args *a, char **start_state, zerr **err)
 {
   struct sync_msg *m;
   int ret;
@@ -78,10 +79,9 @@ create_hooks (struct init_args *a, char **state, zerr **err)
   m = xmalloc0 (sizeof *m);
   ret = sync_expect (a->sync_fd, SYNC_HOOKS_DONE, m, err);
   if (ret == 0)
-    {
-      *state = xstrdup (m->msg);
-      ret = hooks_run (a->config, ZONE_HOOK_CREATE_CONTAINER, *state, err);
-    }
+    ret = hooks_run (a->config, ZONE_HOOK_CREATE_CONTAINER, m->msg, err);
+  if (ret == 0 && (ret = sync_expect (a->sync_fd, SYNC_HOOKS_DONE, m, err)) == 0)
+    *start_state = xstrdup (m->msg);
   free (m);
   return ret;
 }
@@ -188,14 +188,6 @@ zone_init_main (struct init_args *a)
   close (a->state_dir_fd);
   if (a->config->n_hooks[ZONE_HOOK_START_CONTAINER])
     {
-      /* The state as `start` sees it: "creating" becomes "created" in the JSON we were sent. */
-      char *at = state ? strstr (state, "\"status\": \"creating\"") : NULL;
-      if (at)
-        {
-          at += strlen ("\"status\": \"creat");
-          memcpy (at, "ed", 2);
-          memmove (at + 2, at + 3, strlen (at + 3) + 1);
-        }
       if (hooks_run (a->config, ZONE_HOOK_START_CONTAINER, state ? state : "{}", &err) < 0)
         {
           /* `start` reads why from the fifo: one write below PIPE_BUF arrives whole. */

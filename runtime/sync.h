@@ -10,7 +10,8 @@ enum sync_type
   SYNC_READY,  /* init -> runtime: set up, about to wait for start */
   SYNC_ERROR,  /* init -> runtime: setup failed, msg says why */
   SYNC_HOOKS,  /* init -> runtime: mounts are made, run prestart and createRuntime now */
-  SYNC_HOOKS_DONE, /* runtime -> init: done; msg is the state JSON for the zone's own hooks */
+  SYNC_HOOKS_DONE, /* runtime -> init: done; sent twice, msg the state JSON for createContainer, then
+                      the one for startContainer */
 };
 
 struct sync_msg
