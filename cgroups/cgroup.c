@@ -27,20 +27,54 @@ cgroup_host_mode (void)
   return CGROUP_MODE_V1;
 }
 
-char *
-cgroup_zone_path (const char *cgroups_path, const char *id)
+/* Components of path without empty and `.` ones, joined with `/`; -EINVAL on `..`. */
+static int
+normalize (const char *path, char **out)
 {
-  char *r;
+  cleanup_free char *copy = xstrdup (path);
+  char *r = xmalloc0 (strlen (path) + 2), *save = NULL;
+  size_t len = 0;
+
+  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          free (r);
+          return -EINVAL;
+        }
+      len += (size_t) sprintf (r + len, "/%s", c);
+    }
+  *out = r;
+  return 0;
+}
+
+int
+cgroup_zone_path (const char *cgroups_path, const char *default_name, char **out, zerr **err)
+{
+  cleanup_free char *joined = NULL;
+  char *r = NULL;
+
   if (cgroups_path == NULL || *cgroups_path == '\0')
     {
-      if (asprintf (&r, ZONE_PARENT "/%s", id) < 0)
+      if (asprintf (&joined, ZONE_PARENT "/%s", default_name) < 0)
         abort ();
     }
-  else if (cgroups_path[0] == '/')
-    r = xstrdup (cgroups_path);
-  else if (asprintf (&r, ZONE_PARENT "/%s", cgroups_path) < 0)
+  else if (asprintf (&joined, "%s%s", cgroups_path[0] == '/' ? "" : ZONE_PARENT "/", cgroups_path) < 0)
     abort ();
-  return r;
+  if (normalize (joined, &r) < 0)
+    return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` must not contain `..`", cgroups_path);
+  /* The hierarchy's root holds every process of the host, and /zone every zone. */
+  if (r[0] == '\0' || strcmp (r, ZONE_PARENT) == 0)
+    {
+      const char *what = r[0] ? "the parent of all zones" : "the root of the host's cgroups";
+      free (r);
+      return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` is %s, not a cgroup of the zone's own",
+                       cgroups_path ? cgroups_path : "", what);
+    }
+  *out = r;
+  return 0;
 }
 
 /* The mount points of the hierarchies a zone joins. */
@@ -87,6 +121,131 @@ hierarchies (void)
   return v;
 }
 
+static bool
+is_dir (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
+static void
+strv_push (char ***v, size_t *n, char *s)
+{
+  *v = realloc (*v, (*n + 2) * sizeof (char *));
+  if (*v == NULL)
+    abort ();
+  (*v)[(*n)++] = s;
+  (*v)[*n] = NULL;
+}
+
+static bool
+strv_has (char **v, const char *s)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcmp (v[i], s) == 0)
+      return true;
+  return false;
+}
+
+/* The first process in dir, or 0; -1 if dir has a child cgroup (it is somebody's parent). */
+static pid_t
+cgroup_busy (const char *dir)
+{
+  cleanup_free char *procs = NULL, *text = NULL;
+  cleanup_dir DIR *d = opendir (dir);
+  struct dirent *de;
+
+  while (d && (de = readdir (d)))
+    if (de->d_name[0] != '.' && de->d_type == DT_DIR)
+      return -1;
+  if (asprintf (&procs, "%s/cgroup.procs", dir) < 0)
+    abort ();
+  if (read_file_at (AT_FDCWD, procs, &text, NULL, NULL) < 0)
+    return 0;
+  return (pid_t) atoi (text);
+}
+
+static bool
+dir_frozen (const char *dir)
+{
+  static const char *const files[][2] = { { "freezer.state", "FROZEN" }, { "cgroup.freeze", "1" } };
+  for (size_t i = 0; i < 2; i++)
+    {
+      cleanup_free char *f = NULL, *text = NULL;
+      if (asprintf (&f, "%s/%s", dir, files[i][0]) < 0)
+        abort ();
+      if (read_file_at (AT_FDCWD, f, &text, NULL, NULL) == 0 && strncmp (text, files[i][1], strlen (files[i][1])) == 0)
+        return true;
+    }
+  return false;
+}
+
+/* An existing cgroup is joined only when nothing else can be hurt by it: not frozen (the init
+   would hang), and empty unless the config says the zone shares it. */
+static int
+check_existing (const char *dir, const char *path, bool shared, zerr **err)
+{
+  pid_t busy;
+  if (dir_frozen (dir))
+    return zerr_set (err, EBUSY, "config.json: linux.cgroupsPath: the existing cgroup `%s` is frozen", path);
+  if (shared || (busy = cgroup_busy (dir)) == 0)
+    return 0;
+  if (busy < 0)
+    return zerr_set (err, EBUSY, "config.json: linux.cgroupsPath: cgroup `%s` already exists and has cgroups below "
+                                 "it: a zone needs a cgroup of its own", path);
+  return zerr_set (err, EBUSY, "config.json: linux.cgroupsPath: cgroup `%s` already exists and holds process %d: a "
+                               "zone joins an existing cgroup only when it is empty (or with annotation "
+                               "org.zone.cgroup.shared=true)", path, busy);
+}
+
+int
+cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **err)
+{
+  cleanup_strv char **h = hierarchies ();
+  size_t np = 0, nm = 0;
+  int ret;
+
+  *p = (struct cgroup_plan){ .owned = true };
+  if (path[0] != '/' || path[1] == '\0' || strstr (path, "/..") || strstr (path, "//"))
+    return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` is not a valid cgroup path", path);
+  for (size_t i = 0; h[i]; i++)
+    {
+      char *full;
+      if (asprintf (&full, "%s%s", h[i], path) < 0)
+        abort ();
+      strv_push (&p->paths, &np, full);
+      if (is_dir (full))
+        {
+          p->owned = false;
+          if ((ret = check_existing (full, path, shared, err)) < 0)
+            {
+              cgroup_plan_release (p);
+              return ret;
+            }
+          continue;
+        }
+      /* Every missing directory from the top down: those are the zone's to make and remove. */
+      for (char *c = full + strlen (h[i]) + 1;; c++)
+        if (*c == '/' || *c == '\0')
+          {
+            cleanup_free char *prefix = strndup (full, (size_t) (c - full));
+            if (!is_dir (prefix))
+              strv_push (&p->made, &nm, steal_pointer (&prefix));
+            if (*c == '\0')
+              break;
+          }
+    }
+  return 0;
+}
+
+void
+cgroup_plan_release (struct cgroup_plan *p)
+{
+  strv_free (p->paths);
+  strv_free (p->made);
+  *p = (struct cgroup_plan){ 0 };
+}
+
 /* v1 cpuset refuses tasks until cpus and mems are set: copy them from the parent. */
 static void
 cpuset_inherit (const char *dir)
@@ -112,81 +271,46 @@ cpuset_inherit (const char *dir)
     }
 }
 
+/* A concurrent delete may remove the shared /zone parent between plan and mkdir: make it again. */
 static int
-mkdir_cgroup (const char *hierarchy, const char *path, zerr **err)
+mkdir_again (const char *dir)
 {
-  cleanup_free char *full = NULL;
-  bool cpuset = strstr (hierarchy, "cpuset") != NULL;
-  char *p;
-
-  if (asprintf (&full, "%s%s", hierarchy, path) < 0)
-    abort ();
-  for (p = full + strlen (hierarchy) + 1;; p++)
+  if (mkdir (dir, 0755) == 0)
+    return 0;
+  if (errno == ENOENT)
     {
-      if (*p != '/' && *p != '\0')
-        continue;
-      {
-        char saved = *p;
-        *p = '\0';
-        if (mkdir (full, 0755) < 0 && errno != EEXIST)
-          return zerr_sys (err, "create cgroup `%s`", full);
-        if (cpuset)
-          cpuset_inherit (full);
-        *p = saved;
-      }
-      if (*p == '\0')
-        break;
+      cleanup_free char *parent = xstrdup (dir);
+      char *slash = strrchr (parent, '/');
+      if (slash && slash != parent)
+        {
+          *slash = '\0';
+          if (mkdir (parent, 0755) < 0 && errno != EEXIST)
+            return -1;
+          return mkdir (dir, 0755);
+        }
     }
-  return 0;
-}
-
-char **
-cgroup_paths_for (const char *path)
-{
-  cleanup_strv char **h = hierarchies ();
-  size_t n = 0;
-  char **v;
-  for (; h[n]; n++)
-    ;
-  v = xmalloc0 ((n + 1) * sizeof (char *));
-  for (size_t i = 0; i < n; i++)
-    if (asprintf (&v[i], "%s%s", h[i], path) < 0)
-      abort ();
-  return v;
+  return -1;
 }
 
 int
-cgroup_create (const char *path, char ***paths, zerr **err)
+cgroup_create (const struct cgroup_plan *p, zerr **err)
 {
-  cleanup_strv char **h = hierarchies ();
-  char **made = xmalloc0 ((sizeof (char *)) * 65);
-  size_t n = 0;
-  int ret;
-
-  if (strstr (path, "..") || path[0] != '/')
+  for (size_t i = 0; p->made && p->made[i]; i++)
     {
-      free (made);
-      return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` is not a valid cgroup path", path);
-    }
-  for (size_t i = 0; h[i]; i++)
-    {
-      /* A concurrent delete may remove a shared parent between our mkdirs: retry once. */
-      ret = mkdir_cgroup (h[i], path, err);
-      if (ret == -ENOENT)
+      const char *dir = p->made[i];
+      if (mkdir_again (dir) < 0)
         {
-          zerr_free (err);
-          ret = mkdir_cgroup (h[i], path, err);
+          /* A leaf that appeared since the plan was made is somebody else's. */
+          int ret = errno == EEXIST && !strv_has (p->paths, dir) ? 0 : zerr_sys (err, "create cgroup `%s`", dir);
+          if (ret < 0)
+            {
+              cgroup_destroy (p->paths, p->made, NULL);
+              return ret;
+            }
         }
-      if (ret < 0)
-        {
-          cgroup_destroy (made, NULL);
-          strv_free (made);
-          return ret;
-        }
-      if (asprintf (&made[n++], "%s%s", h[i], path) < 0)
-        abort ();
+      if (strncmp (dir, CGROUP_ROOT "/cpuset", strlen (CGROUP_ROOT "/cpuset")) == 0)
+        cpuset_inherit (dir);
     }
-  *paths = made;
   return 0;
 }
 
@@ -236,6 +360,19 @@ cgroup_pids (char **paths, pid_t **pids, size_t *n, zerr **err)
   return 0;
 }
 
+bool
+cgroup_has_pid (char **paths, pid_t pid)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  if (cgroup_pids (paths, &pids, &n, NULL) < 0)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (pids[i] == pid)
+      return true;
+  return false;
+}
+
 int
 cgroup_signal_all (char **paths, int sig, zerr **err)
 {
@@ -250,67 +387,100 @@ cgroup_signal_all (char **paths, int sig, zerr **err)
   return 0;
 }
 
-int
-cgroup_destroy (char **paths, zerr **err)
+/* Empty the leaf dir (it is the zone's own) and remove it. */
+static int
+remove_leaf (char *dir, zerr **err)
 {
-  /* A systemd scope (the systemd driver): systemd removes its cgroup once it is stopped. */
-  for (size_t i = 0; paths && paths[i]; i++)
+  struct timespec pause = { 0, 1000 * 1000 };
+
+  /* Usually empty by now (the init has been reaped): then one rmdir is all it takes. */
+  for (int tries = 0; tries < 2000; tries++)
     {
-      const char *base = strrchr (paths[i], '/');
-      size_t len = base ? strlen (base) : 0;
-      if (len > 6 && strcmp (base + len - 6, ".scope") == 0 && access (paths[i], F_OK) == 0)
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        return 0;
+      if (errno != EBUSY)
+        return zerr_sys (err, "remove cgroup `%s`", dir);
+      /* Kill what is left (cgroup.kill where v2 has it), and wait for the reaping. */
+      if (tries == 0)
         {
-          cgroup_signal_all (&paths[i], SIGKILL, NULL);
+          cleanup_free char *kill_file = NULL;
+          cleanup_close int kfd = -1;
+          if (asprintf (&kill_file, "%s/cgroup.kill", dir) < 0)
+            abort ();
+          kfd = open (kill_file, O_WRONLY | O_CLOEXEC);
+          if (kfd >= 0 && write (kfd, "1", 1) == 1)
+            {
+              nanosleep (&pause, NULL);
+              continue;
+            }
+        }
+      {
+        char *one[] = { dir, NULL };
+        cgroup_signal_all (one, SIGKILL, NULL);
+      }
+      nanosleep (&pause, NULL);
+    }
+  return zerr_set (err, EBUSY, "remove cgroup `%s`: processes are still in it", dir);
+}
+
+int
+cgroup_destroy (char **paths, char **made, zerr **err)
+{
+  size_t n = 0, nm = 0;
+  cleanup_free char **own = NULL;
+
+  /* Only the leaves zone made are signalled and removed: a cgroup it joined is somebody else's. */
+  for (; paths && paths[n]; n++)
+    ;
+  own = xmalloc0 ((n + 1) * sizeof (char *));
+  n = 0;
+  for (size_t i = 0; paths && paths[i]; i++)
+    if (strv_has (made, paths[i]))
+      own[n++] = paths[i];
+  /* A systemd scope (the systemd driver): systemd removes its cgroup once it is stopped. */
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *base = strrchr (own[i], '/');
+      size_t len = base ? strlen (base) : 0;
+      if (len > 6 && strcmp (base + len - 6, ".scope") == 0 && access (own[i], F_OK) == 0)
+        {
+          char *one[] = { own[i], NULL };
+          cgroup_signal_all (one, SIGKILL, NULL);
           systemd_scope_stop (base + 1, NULL);
         }
     }
   /* Frozen tasks of a v1 freezer die only once thawed. */
-  if (paths && cgroup_is_frozen (paths))
+  if (n && cgroup_is_frozen (own))
     {
-      cgroup_signal_all (paths, SIGKILL, NULL);
-      cgroup_freeze (paths, false, NULL);
+      cgroup_signal_all (own, SIGKILL, NULL);
+      cgroup_freeze (own, false, NULL);
     }
-  for (size_t i = 0; paths && paths[i]; i++)
+  for (size_t i = 0; i < n; i++)
     {
-      cleanup_free char *kill_file = NULL;
-      struct timespec pause = { 0, 1000 * 1000 };
-      int tries;
-
-      /* Usually empty by now (the init has been reaped): then one rmdir is all it takes. */
-      for (tries = 0; tries < 2000; tries++)
-        {
-          if (rmdir (paths[i]) == 0 || errno == ENOENT)
-            break;
-          if (errno != EBUSY)
-            return zerr_sys (err, "remove cgroup `%s`", paths[i]);
-          /* Kill what is left (cgroup.kill where v2 has it), and wait for the reaping. */
-          if (tries == 0)
-            {
-              cleanup_close int kfd = -1;
-              if (asprintf (&kill_file, "%s/cgroup.kill", paths[i]) < 0)
-                abort ();
-              kfd = open (kill_file, O_WRONLY | O_CLOEXEC);
-              if (kfd < 0 || write (kfd, "1", 1) != 1)
-                cgroup_signal_all (&paths[i], SIGKILL, NULL);
-            }
-          else
-            cgroup_signal_all (&paths[i], SIGKILL, NULL);
-          nanosleep (&pause, NULL);
-        }
-      if (tries == 2000)
-        return zerr_set (err, EBUSY, "remove cgroup `%s`: processes are still in it", paths[i]);
-      /* The shared /zone parent goes with its last zone; EBUSY means another zone still uses it. */
+      int ret = remove_leaf (own[i], err);
+      if (ret < 0)
+        return ret;
+    }
+  /* Then the parents zone made for them, deepest first; one still in use stays. */
+  for (; made && made[nm]; nm++)
+    ;
+  while (nm-- > 0)
+    rmdir (made[nm]);
+  /* The shared /zone parent goes with its last zone; EBUSY means another zone still uses it. */
+  {
+    cleanup_strv char **h = hierarchies ();
+    for (size_t i = 0; h[i]; i++)
       {
-        cleanup_free char *parent = xstrdup (paths[i]);
-        char *slash = strrchr (parent, '/');
-        if (slash)
-          {
-            *slash = '\0';
-            slash = strrchr (parent, '/');
-            if (slash && strcmp (slash, ZONE_PARENT) == 0)
+        cleanup_free char *parent = NULL;
+        if (asprintf (&parent, "%s" ZONE_PARENT, h[i]) < 0)
+          abort ();
+        for (size_t j = 0; paths && paths[j]; j++)
+          if (strncmp (paths[j], parent, strlen (parent)) == 0 && paths[j][strlen (parent)] == '/')
+            {
               rmdir (parent);
-          }
+              break;
+            }
       }
-    }
+  }
   return 0;
 }

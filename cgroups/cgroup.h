@@ -22,18 +22,34 @@ enum cgroup_mode
 
 enum cgroup_mode cgroup_host_mode (void);
 
-/* The cgroup path a zone uses: cgroupsPath if given (relative ones go below /zone), else /zone/ID. */
-char *cgroup_zone_path (const char *cgroups_path, const char *id);
-/* The directories cgroup_create makes for path, without making them. */
-char **cgroup_paths_for (const char *path);
-/* Make the zone's cgroup in every hierarchy; *paths gets the absolute directories made. */
-int cgroup_create (const char *path, char ***paths, zerr **err);
+/* The cgroup path a zone uses: cgroupsPath if given (relative ones go below /zone), else
+   /zone/DEFAULT_NAME; normalized, and never the root of the hierarchy, /zone itself or a `..`. */
+int cgroup_zone_path (const char *cgroups_path, const char *default_name, char **out, zerr **err);
+
+/* Where a zone's cgroup will be, and what of it zone makes (and so may signal and remove). */
+struct cgroup_plan
+{
+  char **paths; /* the zone's directory in every hierarchy */
+  char **made;  /* the directories that do not exist yet, parents first: the zone's own */
+  bool owned;   /* every directory in paths is in made */
+};
+/* Look at the host, make nothing.  An existing directory is joined only when it is not frozen
+   and is empty (or holds processes, with shared). */
+int cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **err);
+void cgroup_plan_release (struct cgroup_plan *p);
+/* Make the directories of the plan; on failure nothing of them is left. */
+int cgroup_create (const struct cgroup_plan *p, zerr **err);
 int cgroup_enter (char **paths, pid_t pid, zerr **err);
 /* The pids in the zone's cgroup (from the first hierarchy that lists processes). */
 int cgroup_pids (char **paths, pid_t **pids, size_t *n, zerr **err);
+/* Signal every process listed in paths: only ever for directories the zone made. */
 int cgroup_signal_all (char **paths, int sig, zerr **err);
-/* Kill what is left and remove the directories (and the /zone parent when it is empty). */
-int cgroup_destroy (char **paths, zerr **err);
+/* Whether pid is in the first hierarchy of paths that lists processes. */
+bool cgroup_has_pid (char **paths, pid_t pid);
+/* For the directories in both paths and made: kill what is left in them and remove them; then
+   the rest of made, deepest first, where empty (and the /zone parent when it is empty).
+   Nothing else is touched. */
+int cgroup_destroy (char **paths, char **made, zerr **err);
 
 /* Which version hosts ctrl on this host: 1, 2, or 0 when absent. */
 int cgroup_host_version (const char *ctrl);

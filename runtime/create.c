@@ -45,7 +45,7 @@ struct create_undo
   const struct zone_net *net; /* set once the network is made */
   const char *root, *id;
   bool dir_made;
-  char **cgroups;
+  const struct zone_state *cgroups; /* set once its cgroup directories are made */
   pid_t pid;
   int pidfd;
 };
@@ -61,7 +61,7 @@ undo_create (struct create_undo *u)
       u->pidfd = -1;
     }
   if (u->cgroups)
-    cgroup_destroy (u->cgroups, NULL);
+    cgroup_destroy (u->cgroups->cgroup_paths, u->cgroups->cgroup_made, NULL);
   if (u->net)
     zone_net_teardown (u->root, u->id, u->net, NULL);
   if (u->dir_made)
@@ -245,6 +245,53 @@ plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct 
   return cgroup_resource_writes (*res, cpu_weight, cgroup_host_version_fn (), NULL, "linux.resources", w, err);
 }
 
+/* Zones of one id under two roots (engines keep their own) must not share a cgroup: outside
+   the default root the default name carries a hash of the root. */
+static char *
+default_cgroup_name (const char *root, const char *id)
+{
+  cleanup_free char *real = realpath (root, NULL);
+  uint32_t h = 2166136261u;
+  char *r;
+
+  if (real == NULL || strcmp (real, ZONE_DEFAULT_ROOT) == 0)
+    return xstrdup (id);
+  for (const char *c = real; *c; c++)
+    h = (h ^ (uint8_t) *c) * 16777619u;
+  if (asprintf (&r, "%s@%08x", id, h) < 0)
+    abort ();
+  return r;
+}
+
+/* Where the zone's cgroup goes and which of its directories zone makes, recorded in the state
+   before anything is made, so that `delete --force` finds them after a crash at any later step
+   and never removes or signals a cgroup that was there before. */
+static int
+plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const char *id, struct zone_state *st,
+             char **sd_slice, char **sd_unit, zerr **err)
+{
+  const char *shared = zone_config_annotation (c, "org.zone.cgroup.shared");
+  cleanup_free char *name = NULL, *path = NULL;
+  struct cgroup_plan plan;
+  int ret;
+
+  if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
+    return systemd_unit_names (c->cgroups_path, id, sd_slice, sd_unit, err);
+  if (rt->cgroup_manager != ZONE_CGROUP_CGROUPFS)
+    return 0;
+  if (shared && strcmp (shared, "true") != 0 && strcmp (shared, "false") != 0)
+    return zerr_set (err, EINVAL, "config.json: annotations.org.zone.cgroup.shared: must be `true` or `false`, not "
+                                  "`%s`", shared);
+  name = default_cgroup_name (rt->root, id);
+  if ((ret = cgroup_zone_path (c->cgroups_path, name, &path, err)) < 0
+      || (ret = cgroup_plan (path, shared && strcmp (shared, "true") == 0, &plan, err)) < 0)
+    return ret;
+  st->cgroup_paths = plan.paths;
+  st->cgroup_made = plan.made;
+  st->cgroup_owned = plan.owned;
+  return 0;
+}
+
 /* Build the zone up to `created`.  On success *pidfd_out (if not NULL) keeps a pidfd of the init. */
 static bool
 has_create_hooks (const struct zone_config *c)
@@ -311,7 +358,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
                       int console_sock, struct create_result *res, zerr **err)
 {
   cleanup_config struct zone_config *config = NULL;
-  cleanup_free char *bundle = NULL, *config_path = NULL, *rootfs = NULL, *cgpath = NULL;
+  cleanup_free char *bundle = NULL, *config_path = NULL, *rootfs = NULL;
   cleanup_close int lock_fd = -1, state_fd = -1, sock_parent = -1, sock_child = -1, console_fd = -1;
   cleanup_close int own_pid_ns = -1, own_time_ns = -1;
   cleanup_free char *config_text = NULL, *sd_slice = NULL, *sd_unit = NULL;
@@ -366,7 +413,6 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   undo.dir_made = true;
 
   /* Recorded before anything else is made, so that `delete --force` finds it after a crash. */
-  cgpath = cgroup_zone_path (config->cgroups_path, id);
   st = xmalloc0 (sizeof *st);
   st->oci_version = xstrdup (ZONE_OCI_VERSION);
   st->id = xstrdup (id);
@@ -391,17 +437,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   for (int k = 0; k < ZONE_HOOK_KINDS; k++)
     if (config->n_hooks[k])
       st->hooks |= 1u << k;
-  /* The cgroup directories are recorded before they are made, so that `delete --force` finds
-     them after a crash at any later step. */
-  if (rt->cgroup_manager == ZONE_CGROUP_CGROUPFS)
-    {
-      st->cgroup_paths = cgroup_paths_for (cgpath);
-      st->cgroup_owned = true;
-    }
-  else if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD
-           && (ret = systemd_unit_names (config->cgroups_path, id, &sd_slice, &sd_unit, err)) < 0)
-    goto fail;
-  if ((ret = store_write_state (lock_fd, st, err)) < 0)
+  if ((ret = plan_cgroup (rt, config, id, st, &sd_slice, &sd_unit, err)) < 0
+      || (ret = store_write_state (lock_fd, st, err)) < 0)
     goto fail;
   /* exec and the poststop hooks need the config as it was at create time. */
   if ((ret = write_file_at (lock_fd, "config.json", config_text, strlen (config_text), 0600, err)) < 0)
@@ -416,12 +453,12 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
 
   if (rt->cgroup_manager == ZONE_CGROUP_CGROUPFS)
     {
-      if ((ret = cgroup_create (cgpath, &undo.cgroups, err)) < 0)
+      struct cgroup_plan plan = { st->cgroup_paths, st->cgroup_made, st->cgroup_owned };
+      if ((ret = cgroup_create (&plan, err)) < 0)
         goto fail;
-      strv_free (st->cgroup_paths);
-      st->cgroup_paths = undo.cgroups;
+      undo.cgroups = st;
       /* Limits are in place before the init joins: the zone never runs without them. */
-      if ((ret = cgroup_apply (undo.cgroups, resources, &writes, err)) < 0)
+      if ((ret = cgroup_apply (st->cgroup_paths, resources, &writes, err)) < 0)
         goto fail;
     }
 
@@ -496,14 +533,16 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       char *dir = NULL;
       if ((ret = systemd_scope_start (sd_slice, sd_unit, id, undo.pid, resources, &dir, err)) < 0)
         goto fail;
-      undo.cgroups = xmalloc0 (2 * sizeof (char *));
-      undo.cgroups[0] = dir;
-      st->cgroup_paths = undo.cgroups;
+      st->cgroup_paths = xmalloc0 (2 * sizeof (char *));
+      st->cgroup_paths[0] = dir;
+      st->cgroup_made = xmalloc0 (2 * sizeof (char *));
+      st->cgroup_made[0] = xstrdup (dir);
       st->cgroup_owned = true;
-      if ((ret = cgroup_apply (undo.cgroups, resources, &writes, err)) < 0)
+      undo.cgroups = st;
+      if ((ret = cgroup_apply (st->cgroup_paths, resources, &writes, err)) < 0)
         goto fail;
     }
-  else if ((ret = cgroup_enter (undo.cgroups, undo.pid, err)) < 0)
+  else if ((ret = cgroup_enter (st->cgroup_paths, undo.pid, err)) < 0)
     goto fail;
   /* Not written yet: until `created`, the init dies with us (PDEATHSIG, or EOF on the socket),
      and what is left is found through the cgroup paths already recorded. */
@@ -545,9 +584,6 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
       if ((ret = write_file_atomic (abs ? abs : o->pid_file, buf, (size_t) len, 0644, err)) < 0)
         goto fail;
     }
-  if (st->cgroup_paths == undo.cgroups)
-    st->cgroup_paths = NULL; /* owned by undo.cgroups */
-  strv_free (undo.cgroups);
   seccomp_release (filter);
   if (res)
     {
@@ -560,10 +596,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   return 0;
 
 fail:
-  if (st && st->cgroup_paths == undo.cgroups)
-    st->cgroup_paths = NULL;
   undo_create (&undo);
-  strv_free (undo.cgroups);
   seccomp_release (filter);
   return ret;
 }

@@ -183,6 +183,40 @@ zone_start (const struct zone_runtime *rt, const char *id, zerr **err)
   return 0;
 }
 
+/* The pid namespace inode of pid, or 0. */
+static ino_t
+pid_ns_of (pid_t pid)
+{
+  char path[64];
+  struct stat sb;
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", pid);
+  return stat (path, &sb) == 0 ? sb.st_ino : 0;
+}
+
+/* Signal every process of a live zone.  Through its cgroup only when zone made that cgroup and
+   the init is in it; in a cgroup the zone joined, only the init and the processes of the zone's
+   own pid namespace (with none of its own, only the init): nothing that merely shares the
+   cgroup is ever hit. */
+static int
+signal_zone (const struct zone_state *st, int pidfd, int sig, zerr **err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  ino_t ns;
+
+  if (pidfd_signal (pidfd, sig) < 0 && errno != ESRCH)
+    return zerr_sys (err, "signal container `%s`", st->id);
+  if (st->cgroup_owned && cgroup_has_pid (st->cgroup_paths, st->pid))
+    return cgroup_signal_all (st->cgroup_paths, sig, err);
+  ns = pid_ns_of (st->pid);
+  if (ns == 0 || ns == pid_ns_of (getpid ()) || cgroup_pids (st->cgroup_paths, &pids, &n, err) < 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (pids[i] != st->pid && pid_ns_of (pids[i]) == ns)
+      kill (pids[i], sig);
+  return 0;
+}
+
 static bool
 is_active (const struct zone_state *st)
 {
@@ -201,10 +235,12 @@ zone_kill (const struct zone_runtime *rt, const char *id, int sig, bool all, zer
     return ret;
   if (!is_active (st))
     return zerr_set (err, ESRCH, "container `%s` is not running", id);
-  if (all)
-    return cgroup_signal_all (st->cgroup_paths, sig, err);
   pidfd = pid_open_verified (st->pid, st->pid_start);
-  if (pidfd < 0 || pidfd_signal (pidfd, sig) < 0)
+  if (pidfd < 0)
+    return zerr_set (err, ESRCH, "container `%s` is not running", id);
+  if (all)
+    return signal_zone (st, pidfd, sig, err);
+  if (pidfd_signal (pidfd, sig) < 0)
     return zerr_sys (err, "signal container `%s`", id);
   return 0;
 }
@@ -216,8 +252,7 @@ kill_and_wait (struct zone_state *st, zerr **err)
   cleanup_close int pidfd = pid_open_verified (st->pid, st->pid_start);
   if (pidfd >= 0)
     {
-      pidfd_signal (pidfd, SIGKILL);
-      cgroup_signal_all (st->cgroup_paths, SIGKILL, NULL);
+      signal_zone (st, pidfd, SIGKILL, NULL);
       /* Frozen tasks of a v1 freezer die only once thawed. */
       if (st->cgroup_paths && cgroup_is_frozen (st->cgroup_paths))
         cgroup_freeze (st->cgroup_paths, false, NULL);
@@ -258,7 +293,7 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
       if ((ret = kill_and_wait (st, err)) < 0)
         return ret;
     }
-  if (st->cgroup_owned && (ret = cgroup_destroy (st->cgroup_paths, err)) < 0)
+  if ((ret = cgroup_destroy (st->cgroup_paths, st->cgroup_made, err)) < 0)
     return ret;
   {
     cleanup_net struct zone_net net = { 0 };
@@ -295,8 +330,7 @@ zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
   pidfd_signal (pidfd, SIGTERM);
   if (pidfd_wait_exit (pidfd, timeout * 1000))
     return 0;
-  pidfd_signal (pidfd, SIGKILL);
-  cgroup_signal_all (st->cgroup_paths, SIGKILL, NULL);
+  signal_zone (st, pidfd, SIGKILL, NULL);
   if (st->cgroup_paths && cgroup_is_frozen (st->cgroup_paths))
     cgroup_freeze (st->cgroup_paths, false, NULL);
   if (!pidfd_wait_exit (pidfd, 10000))

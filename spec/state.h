@@ -22,8 +22,9 @@ struct zone_state
   char *owner;
   struct zone_kv *annotations;
   size_t n_annotations;
-  char **cgroup_paths; /* absolute cgroup directories made for the zone */
-  bool cgroup_owned;   /* the zone created its cgroups and removes them */
+  char **cgroup_paths; /* the zone's cgroup directory in every hierarchy */
+  char **cgroup_made;  /* the directories zone made for it: only these are ever signalled or removed */
+  bool cgroup_owned;   /* zone made every directory of cgroup_paths: `kill --all` may use them */
   unsigned hooks;      /* bit k: the config has hooks of kind k (so start and delete need not read it) */
 };
 

@@ -21,7 +21,7 @@ start_idle() {
   [ "${lines[3]}" = "$(readlink /proc/$PID/ns/mnt)" ]
   # and in the zone's cgroup
   run zone exec e1 cat /proc/self/cgroup
-  [[ "$output" == *"/zone/e1"* ]] || [[ "$output" == *":/"* ]]
+  [[ "$output" == *"/zone/e1@"* ]] || [[ "$output" == *":/"* ]]
   run zone exec e1 sh -c 'kill -9 $$'
   [ "$status" -eq 137 ]
 }
@@ -32,7 +32,7 @@ start_idle() {
   sh -c "exec 9</etc/passwd; '$ZONE_BIN' --root '$ZROOT' exec -d --pid-file '$BATS_TEST_TMPDIR/pid' e2 sleep 30"
   epid=$(cat "$BATS_TEST_TMPDIR/pid")
   [ "$(ls /proc/$epid/fd | sort -n | tr '\n' ' ')" = "0 1 2 " ]
-  [ "$(grep -c "/zone/e2" /proc/$epid/cgroup)" -ge 1 ]
+  [ "$(grep -c "/zone/e2@" /proc/$epid/cgroup)" -ge 1 ]
   # ps lists the init and the exec'd process, by host pid
   run zone ps --format json e2
   [ "$status" -eq 0 ]

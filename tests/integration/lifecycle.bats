@@ -123,7 +123,7 @@ load helpers
   zone delete --force rf
   [ ! -e "$ZROOT/rf" ]
   ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
-  [ -z "$(ls -d /sys/fs/cgroup/*/zone/rf /sys/fs/cgroup/zone/rf 2>/dev/null)" ]
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/rf@* /sys/fs/cgroup/zone/rf@* 2>/dev/null)" ]
   # and --force on an id that does not exist is not an error, as with runc
   zone delete --force rf
 }
@@ -301,5 +301,5 @@ load helpers
   [ "$status" -eq 1 ]
   [[ "$output" == *"no-such-program"*"not found"* ]]
   [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
-  [ -z "$(ls -d /sys/fs/cgroup/*/zone/m2 /sys/fs/cgroup/zone/m2 2>/dev/null)" ]
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/m2@* /sys/fs/cgroup/zone/m2@* 2>/dev/null)" ]
 }

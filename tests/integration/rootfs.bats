@@ -141,9 +141,9 @@ load helpers
 @test "delete leaves nothing in mountinfo, the cgroup tree or the state root" {
   set_idle
   zone run -d dl1 > /dev/null
-  [ -n "$(ls -d /sys/fs/cgroup/*/zone/dl1 /sys/fs/cgroup/zone/dl1 2>/dev/null)" ]
+  [ -n "$(ls -d /sys/fs/cgroup/*/zone/dl1@* /sys/fs/cgroup/zone/dl1@* 2>/dev/null)" ]
   zone delete --force dl1
   [ "$(grep -c "$ZONE_TEST_ROOTFS" /proc/self/mountinfo)" = 0 ]
-  [ -z "$(ls -d /sys/fs/cgroup/*/zone/dl1 /sys/fs/cgroup/zone/dl1 2>/dev/null)" ]
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/dl1@* /sys/fs/cgroup/zone/dl1@* 2>/dev/null)" ]
   [ -z "$(ls -A "$ZROOT")" ]
 }

@@ -11,10 +11,12 @@ main (void)
 {
   struct zone_kv ann[] = { { "org.zone.a", "b \"quoted\"" } };
   char *paths[] = { "/sys/fs/cgroup/cpu/zone/x", NULL };
+  char *made[] = { "/sys/fs/cgroup/cpu/zone", "/sys/fs/cgroup/cpu/zone/x", NULL };
   struct zone_state s = {
     .oci_version = "1.2.0", .id = "x", .status = "running", .pid = 42, .pid_start = 123456789012ULL,
     .bundle = "/b", .rootfs = "/b/rootfs", .created = "2026-01-01T00:00:00.000000000Z", .owner = "root",
-    .annotations = ann, .n_annotations = 1, .cgroup_paths = paths, .cgroup_owned = true,
+    .annotations = ann, .n_annotations = 1, .cgroup_paths = paths, .cgroup_made = made,
+    .cgroup_owned = true,
   };
   struct zone_state *back = NULL;
   zerr *err = NULL;
@@ -27,11 +29,12 @@ main (void)
       CHECK (back->pid == 42 && back->pid_start == 123456789012ULL);
       CHECK (back->n_annotations == 1 && strcmp (back->annotations[0].value, "b \"quoted\"") == 0);
       CHECK (back->cgroup_owned && strcmp (back->cgroup_paths[0], paths[0]) == 0);
+      CHECK (back->cgroup_made && strcmp (back->cgroup_made[1], made[1]) == 0 && back->cgroup_made[2] == NULL);
     }
   /* The public state carries the OCI fields only. */
   CHECK_STR_CONTAINS (pub, "\"ociVersion\": \"1.2.0\"");
   CHECK_STR_CONTAINS (pub, "\"annotations\"");
-  CHECK (strstr (pub, "pidStart") == NULL && strstr (pub, "cgroupPaths") == NULL);
+  CHECK (strstr (pub, "pidStart") == NULL && strstr (pub, "cgroupPaths") == NULL && strstr (pub, "cgroupMade") == NULL);
   zone_state_free (back);
   free (full);
   free (pub);
