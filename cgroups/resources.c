@@ -35,19 +35,36 @@ opt (struct ctx *c, yajl_val obj, const char *path, const char *key, struct opt_
   return json_get_i64 (c->file, obj, path, key, false, &out->v, &out->set, c->err);
 }
 
-/* A value that must be >= min when given. */
 static int
-opt_min (struct ctx *c, yajl_val obj, const char *path, const char *key, int64_t min, struct opt_i64 *out)
+check_min (struct ctx *c, const char *path, const char *key, int64_t min, const struct opt_i64 *v)
 {
-  int ret = opt (c, obj, path, key, out);
-  if (ret == 0 && out->set && out->v < min)
+  if (v->set && v->v < min)
     {
       cleanup_free char *p = json_path_join (path, key);
       char what[64];
       snprintf (what, sizeof what, "must be at least %lld", (long long) min);
       return bad (c, p, what);
     }
-  return ret;
+  return 0;
+}
+
+/* A value that must be >= min when given. */
+static int
+opt_min (struct ctx *c, yajl_val obj, const char *path, const char *key, int64_t min, struct opt_i64 *out)
+{
+  int ret = opt (c, obj, path, key, out);
+  return ret < 0 ? ret : check_min (c, path, key, min, out);
+}
+
+/* Where 0 means "not set", as runc reads it and as engines write it (dockerd sends cpu.shares 0
+   and blockIO.weight 0 for a container that set neither, and sends them again on update). */
+static int
+opt_unset0 (struct ctx *c, yajl_val obj, const char *path, const char *key, int64_t min, struct opt_i64 *out)
+{
+  int ret = opt (c, obj, path, key, out);
+  if (ret == 0 && out->set && out->v == 0)
+    out->set = false;
+  return ret < 0 ? ret : check_min (c, path, key, min, out);
 }
 
 static int
@@ -139,14 +156,13 @@ parse_blkio (struct ctx *c, yajl_val res, const char *base, struct zone_resource
 
   if (ret < 0 || blk == NULL)
     return ret;
-  if ((ret = opt (c, blk, path, "weight", &r->blkio_weight)) < 0
-      || (ret = opt (c, blk, path, "leafWeight", &r->blkio_leaf_weight)) < 0)
+  if ((ret = opt_unset0 (c, blk, path, "weight", 10, &r->blkio_weight)) < 0
+      || (ret = opt_unset0 (c, blk, path, "leafWeight", 10, &r->blkio_leaf_weight)) < 0)
     return ret;
-  if (r->blkio_weight.set && (r->blkio_weight.v < 10 || r->blkio_weight.v > 1000))
-    {
-      cleanup_free char *p = json_path_join (path, "weight");
-      return bad (c, p, "must be between 10 and 1000");
-    }
+  if (r->blkio_weight.set && r->blkio_weight.v > 1000)
+    return bad_at (c, path, "weight", "must be between 10 and 1000");
+  if (r->blkio_leaf_weight.set && r->blkio_leaf_weight.v > 1000)
+    return bad_at (c, path, "leafWeight", "must be between 10 and 1000");
   if ((ret = json_get_array (c->file, blk, path, "weightDevice", false, &wd, c->err)) < 0)
     return ret;
   if (wd)
@@ -158,9 +174,11 @@ parse_blkio (struct ctx *c, yajl_val res, const char *base, struct zone_resource
           cleanup_free char *p = json_path_index (wpath, i);
           struct zone_weight_device *d = &r->weight_devices[i];
           if ((ret = device_numbers (c, wd->u.array.values[i], p, &d->major, &d->minor)) < 0
-              || (ret = opt (c, wd->u.array.values[i], p, "weight", &d->weight)) < 0
-              || (ret = opt (c, wd->u.array.values[i], p, "leafWeight", &d->leaf_weight)) < 0)
+              || (ret = opt_unset0 (c, wd->u.array.values[i], p, "weight", 10, &d->weight)) < 0
+              || (ret = opt_unset0 (c, wd->u.array.values[i], p, "leafWeight", 10, &d->leaf_weight)) < 0)
             return ret;
+          if ((d->weight.set && d->weight.v > 1000) || (d->leaf_weight.set && d->leaf_weight.v > 1000))
+            return bad (c, p, "weights must be between 10 and 1000");
           r->n_weight_devices++;
         }
     }
@@ -287,16 +305,21 @@ zone_resources_parse (const char *file, const char *base, yajl_val res, struct z
   if (cpu)
     {
       cleanup_free char *p = json_path_join (base, "cpu");
-      if ((ret = opt_min (&c, cpu, p, "shares", 2, &r->cpu_shares)) < 0
-          || (ret = opt_min (&c, cpu, p, "quota", -1, &r->cpu_quota)) < 0
-          || (ret = opt_min (&c, cpu, p, "period", 1000, &r->cpu_period)) < 0
+      if ((ret = opt_unset0 (&c, cpu, p, "shares", 2, &r->cpu_shares)) < 0
+          || (ret = opt_unset0 (&c, cpu, p, "quota", -1, &r->cpu_quota)) < 0
+          || (ret = opt_unset0 (&c, cpu, p, "period", 1000, &r->cpu_period)) < 0
           || (ret = opt_min (&c, cpu, p, "burst", 0, &r->cpu_burst)) < 0
-          || (ret = opt (&c, cpu, p, "realtimeRuntime", &r->cpu_rt_runtime)) < 0
-          || (ret = opt_min (&c, cpu, p, "realtimePeriod", 1, &r->cpu_rt_period)) < 0
+          || (ret = opt_unset0 (&c, cpu, p, "realtimeRuntime", INT64_MIN, &r->cpu_rt_runtime)) < 0
+          || (ret = opt_unset0 (&c, cpu, p, "realtimePeriod", 1, &r->cpu_rt_period)) < 0
           || (ret = opt (&c, cpu, p, "idle", &r->cpu_idle)) < 0
           || (ret = json_get_string (file, cpu, p, "cpus", false, &r->cpus, err)) < 0
           || (ret = json_get_string (file, cpu, p, "mems", false, &r->mems, err)) < 0)
         return ret;
+      /* An empty list is "not set" too (cpuset.cpus "" would leave the zone no cpu to run on). */
+      if (r->cpus && r->cpus[0] == '\0')
+        free (steal_pointer (&r->cpus));
+      if (r->mems && r->mems[0] == '\0')
+        free (steal_pointer (&r->mems));
       if (r->cpu_shares.set && r->cpu_shares.v > 262144)
         return bad_at (&c, p, "shares", "must be between 2 and 262144");
       if (r->cpu_idle.set && r->cpu_idle.v != 0 && r->cpu_idle.v != 1)
@@ -307,13 +330,16 @@ zone_resources_parse (const char *file, const char *base, yajl_val res, struct z
   if (mem)
     {
       cleanup_free char *p = json_path_join (base, "memory");
-      if ((ret = opt_min (&c, mem, p, "limit", -1, &r->mem_limit)) < 0
-          || (ret = opt_min (&c, mem, p, "reservation", -1, &r->mem_reservation)) < 0
-          || (ret = opt_min (&c, mem, p, "swap", -1, &r->mem_swap)) < 0
-          || (ret = opt_min (&c, mem, p, "swappiness", 0, &r->mem_swappiness)) < 0
+      if ((ret = opt_unset0 (&c, mem, p, "limit", -1, &r->mem_limit)) < 0
+          || (ret = opt_unset0 (&c, mem, p, "reservation", -1, &r->mem_reservation)) < 0
+          || (ret = opt_unset0 (&c, mem, p, "swap", -1, &r->mem_swap)) < 0
+          || (ret = opt_min (&c, mem, p, "swappiness", -1, &r->mem_swappiness)) < 0
           || (ret = json_get_bool (file, mem, p, "disableOOMKiller", &r->disable_oom_killer, NULL, err)) < 0
           || (ret = json_get_bool (file, mem, p, "checkBeforeUpdate", &r->check_before_update, NULL, err)) < 0)
         return ret;
+      /* -1 is how engines say "the kernel's default". */
+      if (r->mem_swappiness.set && r->mem_swappiness.v == -1)
+        r->mem_swappiness.set = false;
       if (r->mem_swappiness.set && r->mem_swappiness.v > 100)
         return bad_at (&c, p, "swappiness", "must be between 0 and 100");
       /* swap is memory+swap: below the memory limit it makes no sense. */
@@ -326,7 +352,8 @@ zone_resources_parse (const char *file, const char *base, yajl_val res, struct z
   if (pids)
     {
       cleanup_free char *p = json_path_join (base, "pids");
-      if ((ret = opt_min (&c, pids, p, "limit", -1, &r->pids_limit)) < 0)
+      /* 0 and any negative value are "max", as runc and crun read it; see docs/config.md. */
+      if ((ret = opt (&c, pids, p, "limit", &r->pids_limit)) < 0)
         return ret;
     }
   if ((ret = parse_blkio (&c, res, base, r)) < 0)
@@ -342,7 +369,7 @@ zone_resources_parse (const char *file, const char *base, yajl_val res, struct z
   if (net)
     {
       cleanup_free char *p = json_path_join (base, "network");
-      if ((ret = opt_min (&c, net, p, "classID", 0, &r->net_class_id)) < 0
+      if ((ret = opt_unset0 (&c, net, p, "classID", 0, &r->net_class_id)) < 0
           || (ret = parse_named_list (&c, net, p, "priorities", "name", "priority", &r->net_priorities,
                                       &r->n_net_priorities))
                  < 0)

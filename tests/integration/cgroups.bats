@@ -4,15 +4,17 @@
 
 load helpers
 
-# The zone's directory for a controller, whichever version hosts it.
+# The zone's directory for a controller, whichever version hosts it.  Outside the default
+# --root the default cgroup name is ID@HASH-OF-ROOT.
 cg_dir() { # ID CONTROLLER
-  if [ -d "/sys/fs/cgroup/$2/zone/$1" ]; then
-    echo "/sys/fs/cgroup/$2/zone/$1"
+  local d
+  if [ -d "/sys/fs/cgroup/$2" ]; then
+    echo /sys/fs/cgroup/$2/zone/$1@*
   elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-    echo "/sys/fs/cgroup/zone/$1"
+    echo /sys/fs/cgroup/zone/$1@*
   else
     for d in /sys/fs/cgroup/*,*; do
-      case ",$(basename "$d")," in *",$2,"*) echo "$d/zone/$1"; return ;; esac
+      case ",$(basename "$d")," in *",$2,"*) echo $d/zone/$1@*; return ;; esac
     done
   fi
 }
@@ -148,6 +150,31 @@ cpu_ns() {
   run zone update --memory lots up
   [ "$status" -ne 0 ]
   [[ "$output" == *"not a size"* ]]
+}
+
+@test "dockerd's zeros are \"not set\": a zone with cpu.shares 0 and blockIO.weight 0 runs, and update sends them again" {
+  # what dockerd 20.10 writes for a container that set no limit
+  zeros='{"cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0, "cpus": "", "mems": ""},
+          "memory": {"limit": 0, "reservation": 0, "swap": 0, "swappiness": -1},
+          "blockIO": {"weight": 0, "leafWeight": 0}, "network": {"classID": 0}}'
+  cfg --argjson z "$zeros" '.linux.resources += $z'
+  set_idle
+  zone run -d dz > /dev/null
+  [ "$(zone_status dz)" = running ]
+  # nothing was written: the kernel's defaults stand
+  cpu=$(cg_dir dz cpu)
+  if [ -f "$cpu/cpu.shares" ]; then [ "$(cat "$cpu/cpu.shares")" = 1024 ]; else [ "$(cat "$cpu/cpu.weight")" = 100 ]; fi
+  mem=$(cg_dir dz memory)
+  [ "$(cat "$mem/memory.limit_in_bytes" 2>/dev/null || cat "$mem/memory.max")" != 0 ]
+  [ -n "$(cat "$(cg_dir dz cpuset)/cpuset.cpus" 2>/dev/null || echo v2)" ]
+  echo "$zeros" > "$BATS_TEST_TMPDIR/r.json"
+  zone update -r "$BATS_TEST_TMPDIR/r.json" dz
+  zone update --cpu-share 0 --blkio-weight 0 dz
+  # 1 stays refused, with the JSON path
+  cfg '.linux.resources.cpu.shares = 1'
+  run zone create dz2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.resources.cpu.shares: must be at least 2"* ]]
 }
 
 @test "events --stats prints runc's stats JSON" {

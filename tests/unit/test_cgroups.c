@@ -206,8 +206,12 @@ static const struct
   { "{\"cpu\": {\"period\": 10}}", "linux.resources.cpu.period: must be at least 1000" },
   { "{\"memory\": {\"limit\": 100, \"swap\": 50}}", "linux.resources.memory.swap: must be at least memory.limit" },
   { "{\"memory\": {\"swappiness\": 101}}", "linux.resources.memory.swappiness: must be between 0 and 100" },
-  { "{\"pids\": {\"limit\": -5}}", "linux.resources.pids.limit: must be at least -1" },
-  { "{\"blockIO\": {\"weight\": 5}}", "linux.resources.blockIO.weight: must be between 10 and 1000" },
+  { "{\"blockIO\": {\"leafWeight\": 1001}}", "linux.resources.blockIO.leafWeight: must be between 10 and 1000" },
+  { "{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 1}]}}",
+    "linux.resources.blockIO.weightDevice[0].weight: must be at least 10" },
+  { "{\"memory\": {\"swappiness\": -2}}", "linux.resources.memory.swappiness: must be at least -1" },
+  { "{\"blockIO\": {\"weight\": 5}}", "linux.resources.blockIO.weight: must be at least 10" },
+  { "{\"blockIO\": {\"weight\": 1}}", "linux.resources.blockIO.weight: must be at least 10" },
   { "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"rate\": 1}]}}",
     "linux.resources.blockIO.throttleReadBpsDevice[0].minor: required but missing" },
   { "{\"devices\": [{\"access\": \"r\"}]}", "linux.resources.devices[0].allow: required but missing" },
@@ -228,6 +232,45 @@ test_bad (void)
       CHECK_STR_CONTAINS (err ? err->msg : NULL, bad[i].message);
       zerr_free (&err);
     }
+}
+
+/* What dockerd writes for a container that set no limit (and sends again on `update`): runc
+   reads every 0 here as "not set", so nothing may be written, on v1 or v2. */
+static void
+test_zero_is_unset (void)
+{
+  static const char *docker = "{\"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0, \"realtimePeriod\": 0, "
+                              "\"realtimeRuntime\": 0, \"cpus\": \"\", \"mems\": \"\"},"
+                              " \"memory\": {\"limit\": 0, \"reservation\": 0, \"swap\": 0, \"swappiness\": -1},"
+                              " \"blockIO\": {\"weight\": 0, \"leafWeight\": 0, \"weightDevice\": [{\"major\": 8, "
+                              "\"minor\": 0, \"weight\": 0, \"leafWeight\": 0}]},"
+                              " \"network\": {\"classID\": 0}}";
+  cgroup_version_fn versions[] = { all_v1, all_v2 };
+
+  for (size_t i = 0; i < 2; i++)
+    {
+      zerr *err = NULL;
+      struct zone_resources *r = parse (docker, &err);
+      struct cgroup_writes w = { 0 };
+      CHECK (r != NULL);
+      CHECK (r && cgroup_resource_writes (r, 0, versions[i], NULL, "linux.resources", &w, &err) == 0);
+      for (size_t k = 0; k < w.n; k++)
+        fprintf (stderr, "written although unset: %s = %s\n", w.w[k].file, w.w[k].value);
+      CHECK (w.n == 0);
+      cgroup_writes_free (&w);
+      zerr_free (&err);
+      zone_resources_free (r);
+    }
+  /* 1 stays refused, and a negative pids limit is "max" as with runc */
+  {
+    zerr *err = NULL;
+    struct zone_resources *r = parse ("{\"pids\": {\"limit\": -5}}", &err);
+    struct cgroup_writes w = { 0 };
+    CHECK (r && cgroup_resource_writes (r, 0, all_v1, NULL, "linux.resources", &w, &err) == 0);
+    CHECK_WRITE (&w, "pids.max", 0, "max");
+    cgroup_writes_free (&w);
+    zone_resources_free (r);
+  }
 }
 
 static void
@@ -255,6 +298,7 @@ main (void)
   test_v1 ();
   test_v2 ();
   test_bad ();
+  test_zero_is_unset ();
   test_bpf_program ();
   UNIT_DONE ();
 }
