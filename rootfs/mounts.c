@@ -76,7 +76,88 @@ host_is_cgroup2 (void)
   return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* On a v1 or hybrid host: a tmpfs holding one fresh mount per hierarchy, as the host has them. */
+/* Whether every comma-separated word of want is a word of have. */
+static bool
+words_in (const char *want, const char *have)
+{
+  cleanup_free char *w = xstrdup (want);
+  char *save = NULL;
+  size_t n = 0;
+
+  for (char *t = strtok_r (w, ",", &save); t; t = strtok_r (NULL, ",", &save), n++)
+    {
+      size_t len = strlen (t);
+      const char *h = have;
+      bool found = false;
+      while (!found && (h = strstr (h, t)) != NULL)
+        {
+          found = (h == have || h[-1] == ',') && (h[len] == ',' || h[len] == '\0');
+          h += len;
+        }
+      if (!found)
+        return false;
+    }
+  return n > 0;
+}
+
+/* The init's own directory in a hierarchy, from /proc/self/cgroup ("ID:CONTROLLERS:PATH"):
+   the v2 one (ID 0, no controllers) or the v1 one whose controllers are in super_opts. */
+static char *
+own_cgroup_dir (const char *proc_cgroup, const char *super_opts, bool v2)
+{
+  cleanup_free char *copy = xstrdup (proc_cgroup);
+  char *save = NULL;
+
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *ctrls = strchr (line, ':'), *path;
+      if (ctrls == NULL || (path = strchr (++ctrls, ':')) == NULL)
+        continue;
+      *path++ = '\0';
+      if (v2 ? *ctrls == '\0' && strncmp (line, "0:", 2) == 0 : *ctrls != '\0' && words_in (ctrls, super_opts))
+        return xstrdup (path);
+    }
+  return NULL;
+}
+
+/* One hierarchy at target.  In a cgroup namespace of the zone's own, a fresh mount (its root is
+   the zone's cgroup); without one, a fresh mount would show the host's whole tree (and is refused
+   in a user namespace), so bind the zone's own directory, as runc does. */
+static int
+mount_hierarchy (struct rootfs_ctx *ctx, const char *mnt, const char *super_opts, bool v2, const char *target,
+                 const char *dest, unsigned long flags, zerr **err)
+{
+  cleanup_free char *proc_cgroup = NULL, *own = NULL, *source = NULL;
+
+  if (ctx->cgroupns)
+    {
+      if (mount ("cgroup", target, v2 ? "cgroup2" : "cgroup", flags & ~MS_REMOUNT, v2 ? NULL : super_opts) < 0)
+        return zerr_sys (err, "mount cgroup hierarchy on `%s`", dest);
+      return 0;
+    }
+  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &proc_cgroup, NULL, err) < 0)
+    return zerr_wrap (err, "mount cgroup hierarchy on `%s`", dest);
+  own = own_cgroup_dir (proc_cgroup, super_opts ? super_opts : "", v2);
+  if (asprintf (&source, "%s%s", mnt, own && strcmp (own, "/") != 0 ? own : "") < 0)
+    abort ();
+  if (mount (source, target, NULL, MS_BIND, NULL) < 0)
+    return zerr_sys (err, "bind the zone's cgroup `%s` on `%s`", source, dest);
+  {
+    /* target names the directory under the new mount: reopen to reach the mount itself. */
+    cleanup_close int fd = open_in_root (ctx->root_fd, dest, 0);
+    char p[64];
+    if (fd < 0)
+      {
+        errno = -fd;
+        return zerr_sys (err, "reopen `%s`", dest);
+      }
+    fd_path (fd, p);
+    return remount_bind (p, (flags & ~MS_REMOUNT) | MS_NOSUID | MS_NODEV | MS_NOEXEC, ctx->in_userns, err);
+  }
+}
+
+/* On a v1 or hybrid host: a tmpfs holding one mount per v1 hierarchy, as the host has them.
+   The unified hierarchy of a hybrid host is left out, as runc leaves it out. */
 static int
 mount_cgroup_v1_tree (struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o, zerr **err)
 {
@@ -102,17 +183,13 @@ mount_cgroup_v1_tree (struct rootfs_ctx *ctx, const char *dest, const struct mou
       char *sep = strstr (line, " - "), *fields[3] = { 0 }, *save = NULL, *mnt, *name, *opts;
       cleanup_free char *sub = NULL;
       cleanup_close int fd = -1;
-      bool v2;
 
       if (sep == NULL)
         continue;
       fields[0] = strtok_r (sep + 3, " ", &save); /* fstype */
       fields[1] = strtok_r (NULL, " ", &save);    /* source */
       fields[2] = strtok_r (NULL, " \n", &save);  /* super options */
-      if (!fields[0] || !fields[2])
-        continue;
-      v2 = strcmp (fields[0], "cgroup2") == 0;
-      if (!v2 && strcmp (fields[0], "cgroup") != 0)
+      if (!fields[0] || !fields[2] || strcmp (fields[0], "cgroup") != 0)
         continue;
       /* Field 5 is the mount point. */
       strtok_r (line, " ", &save);
@@ -136,9 +213,8 @@ mount_cgroup_v1_tree (struct rootfs_ctx *ctx, const char *dest, const struct mou
         opts += 3;
       else if (strcmp (opts, "rw") == 0 || strcmp (opts, "ro") == 0)
         opts = NULL;
-      ret = mount ("cgroup", target, v2 ? "cgroup2" : "cgroup", o->flags & ~MS_REMOUNT, v2 ? NULL : opts);
-      if (ret < 0)
-        return zerr_sys (err, "mount cgroup hierarchy on `%s`", sub);
+      if ((ret = mount_hierarchy (ctx, mnt, opts, false, target, sub, o->flags, err)) < 0)
+        return ret;
     }
   if (o->flags & MS_RDONLY)
     {
@@ -190,9 +266,17 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
         }
       is_file = !S_ISDIR (st.st_mode);
     }
-  else if (strcmp (type, "cgroup") == 0 && !host_is_cgroup2 ())
+  else if (strcmp (type, "cgroup") == 0)
     {
-      ret = mount_cgroup_v1_tree (ctx, m->destination, &o, err);
+      if (!host_is_cgroup2 ())
+        ret = mount_cgroup_v1_tree (ctx, m->destination, &o, err);
+      else if ((target_fd = mkpath_in_root (ctx->root_fd, m->destination, false, err)) < 0)
+        ret = target_fd;
+      else
+        {
+          fd_path (target_fd, target);
+          ret = mount_hierarchy (ctx, "/sys/fs/cgroup", NULL, true, target, m->destination, o.flags, err);
+        }
       mount_opts_clear (&o);
       return ret;
     }
@@ -229,8 +313,7 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
     }
   else
     {
-      const char *t = strcmp (type, "cgroup") == 0 ? "cgroup2" : type;
-      ret = mount (m->source ? m->source : type, target, t, o.flags, o.data);
+      ret = mount (m->source ? m->source : type, target, type, o.flags, o.data);
     }
   if (ret < 0)
     {

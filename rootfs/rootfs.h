@@ -13,6 +13,7 @@ struct rootfs_ctx
   const char *rootfs; /* absolute host path */
   const char *bundle; /* absolute host path, base of relative bind sources */
   bool in_userns;     /* device nodes cannot be made: bind them from the host */
+  bool cgroupns;      /* the zone has a cgroup namespace: cgroupfs may be mounted afresh */
   int root_fd;        /* O_PATH fd of rootfs, set by rootfs_prepare */
 };
 

@@ -92,6 +92,7 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
   const struct zone_config *c = a->config;
   struct rootfs_ctx rctx = {
     .config = c, .rootfs = a->rootfs, .bundle = a->bundle, .in_userns = a->new_userns, .root_fd = -1,
+    .cgroupns = zone_config_namespace (c, CLONE_NEWCGROUP) != NULL,
   };
   const struct zone_namespace *cg = zone_config_namespace (c, CLONE_NEWCGROUP);
   int ret;

@@ -262,3 +262,33 @@ cpu_ns() {
   [ "$output" = "null-read=EPERM null-write=ok zero-read=ok" ]
   [ -z "$(ls -d $root/zone-devices-bpf-* 2>/dev/null)" ]
 }
+
+# What the zone reads of its own limits through /sys/fs/cgroup: "MEMORY PIDS ZONE-DIRS".
+cgroupfs_view() {
+  set_args sh -c 'if [ -d /sys/fs/cgroup/memory ]; then m=/sys/fs/cgroup/memory/memory.limit_in_bytes; p=/sys/fs/cgroup/pids/pids.max;
+                  else m=/sys/fs/cgroup/memory.max; p=/sys/fs/cgroup/pids.max; fi
+                  echo "$(cat $m) $(cat $p) $(find /sys/fs/cgroup -name "zone*" | wc -l)"'
+}
+
+@test "/sys/fs/cgroup in a zone shows the zone's own cgroup, with or without a cgroup namespace, in a user namespace too" {
+  cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 20}'
+  cgroupfs_view
+  # with a cgroup namespace: fresh mounts, rooted at the zone's cgroup
+  run zone run cv1
+  [ "$status" -eq 0 ]
+  [ "$output" = "33554432 20 0" ]
+  # without one (podman's and Docker's default on v1 hosts): the zone's own directories, bound
+  cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+  run zone run cv2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "33554432 20 0" ]
+  # and in a user namespace that shares the host's cgroup namespace (podman --uidmap)
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  run zone run cv3
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "33554432 20 0" ]
+}
