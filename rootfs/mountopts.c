@@ -2,6 +2,7 @@
 #include "mountopts.h"
 #include "../util/fs.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -59,6 +60,90 @@ static const struct
   { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#define MOUNT_ATTR__ATIME 0x00000070
+#define MOUNT_ATTR_RELATIME 0x00000000
+#define MOUNT_ATTR_NOATIME 0x00000010
+#define MOUNT_ATTR_STRICTATIME 0x00000020
+#define MOUNT_ATTR_NODIRATIME 0x00000080
+#endif
+#ifndef MOUNT_ATTR_NOSYMFOLLOW
+#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
+
+/* runc's and crun's recursive forms: the attribute on the mount and every mount below it. */
+static const struct
+{
+  const char *name;
+  bool clear;
+  unsigned long long attr;
+} rec_table[] = {
+  { "rro", false, MOUNT_ATTR_RDONLY },          { "rrw", true, MOUNT_ATTR_RDONLY },
+  { "rnosuid", false, MOUNT_ATTR_NOSUID },      { "rsuid", true, MOUNT_ATTR_NOSUID },
+  { "rnodev", false, MOUNT_ATTR_NODEV },        { "rdev", true, MOUNT_ATTR_NODEV },
+  { "rnoexec", false, MOUNT_ATTR_NOEXEC },      { "rexec", true, MOUNT_ATTR_NOEXEC },
+  { "rnodiratime", false, MOUNT_ATTR_NODIRATIME }, { "rdiratime", true, MOUNT_ATTR_NODIRATIME },
+  { "rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW }, { "rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW },
+};
+
+/* The atime modes are one field of three bits: setting one clears the others. */
+static const struct
+{
+  const char *name;
+  unsigned long long mode;
+} rec_atime_table[] = {
+  { "rrelatime", MOUNT_ATTR_RELATIME },
+  { "rnoatime", MOUNT_ATTR_NOATIME },
+  { "rstrictatime", MOUNT_ATTR_STRICTATIME },
+};
+
+/* Extension options zone knows but does not do (yet): refused rather than passed on as data. */
+static const struct
+{
+  const char *name, *what;
+} refused_table[] = {
+  { "idmap", "an idmapped mount" },
+  { "ridmap", "a recursive idmapped mount" },
+  { "copy-symlink", "copying a symlink in place of a bind mount" },
+  { "src-nofollow", "not following a symlink bind source" },
+  { "dest-nofollow", "not following a symlink destination" },
+  { "rnorelatime", "rnorelatime (the kernel has no recursive form of it)" },
+  { "ratime", "ratime (the kernel has no recursive form of it)" },
+  { "rnostrictatime", "rnostrictatime (the kernel has no recursive form of it)" },
+};
+
+static bool
+rec_option (const char *o, struct mount_opts *out)
+{
+  for (size_t j = 0; j < sizeof rec_table / sizeof rec_table[0]; j++)
+    if (strcmp (rec_table[j].name, o) == 0)
+      {
+        if (rec_table[j].clear)
+          {
+            out->attr_clr |= rec_table[j].attr;
+            out->attr_set &= ~rec_table[j].attr;
+          }
+        else
+          {
+            out->attr_set |= rec_table[j].attr;
+            out->attr_clr &= ~rec_table[j].attr;
+          }
+        return true;
+      }
+  for (size_t j = 0; j < sizeof rec_atime_table / sizeof rec_atime_table[0]; j++)
+    if (strcmp (rec_atime_table[j].name, o) == 0)
+      {
+        out->attr_set = (out->attr_set & ~(unsigned long long) MOUNT_ATTR__ATIME) | rec_atime_table[j].mode;
+        out->attr_clr |= MOUNT_ATTR__ATIME;
+        return true;
+      }
+  return false;
+}
+
 static void
 append_data (char **data, const char *opt)
 {
@@ -79,7 +164,6 @@ append_data (char **data, const char *opt)
 int
 mount_opts_parse (const char *type, char **options, struct mount_opts *out, zerr **err)
 {
-  (void) err;
   memset (out, 0, sizeof *out);
   if (type && strcmp (type, "bind") == 0)
     out->bind = true;
@@ -94,6 +178,19 @@ mount_opts_parse (const char *type, char **options, struct mount_opts *out, zerr
           out->recursive |= o[0] == 'r';
           continue;
         }
+      if (strcmp (o, "tmpcopyup") == 0 || strcmp (o, "notmpcopyup") == 0)
+        {
+          out->copyup = o[0] == 't';
+          continue;
+        }
+      if (rec_option (o, out))
+        continue;
+      for (size_t j = 0; j < sizeof refused_table / sizeof refused_table[0]; j++)
+        if (strcmp (refused_table[j].name, o) == 0)
+          {
+            mount_opts_clear (out);
+            return zerr_set (err, ENOTSUP, "option `%s` (%s) is not supported", o, refused_table[j].what);
+          }
       for (size_t j = 0; j < sizeof flag_table / sizeof flag_table[0] && !known; j++)
         if (strcmp (flag_table[j].name, o) == 0)
           {

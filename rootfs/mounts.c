@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <linux/mount.h>
 #include <unistd.h>
 
 int
@@ -231,6 +233,36 @@ mount_cgroup_v1_tree (struct rootfs_ctx *ctx, const char *dest, const struct mou
   return 0;
 }
 
+/* What a mount needs once it is in place: tmpcopyup's content (from covered, the directory
+   under it) and the recursive attributes (rro, rnosuid...). */
+static int
+after_mount (struct rootfs_ctx *ctx, const struct zone_mount *m, const struct mount_opts *o, int covered,
+             zerr **err)
+{
+  cleanup_close int fd = open_in_root (ctx->root_fd, m->destination, 0);
+  char p[64];
+
+  if (fd < 0)
+    {
+      errno = -fd;
+      return zerr_sys (err, "reopen `%s`", m->destination);
+    }
+  if (o->copyup && m->type && strcmp (m->type, "tmpfs") == 0)
+    {
+      int ret = copy_up (covered, fd, err);
+      if (ret < 0)
+        return ret;
+    }
+  if (o->attr_set || o->attr_clr)
+    {
+      struct mount_attr attr = { .attr_set = o->attr_set, .attr_clr = o->attr_clr };
+      fd_path (fd, p);
+      if (syscall (SYS_mount_setattr, AT_FDCWD, p, AT_RECURSIVE, &attr, sizeof attr) < 0)
+        return zerr_sys (err, "set recursive mount attributes on `%s`", m->destination);
+    }
+  return 0;
+}
+
 static int
 mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zerr **err)
 {
@@ -244,7 +276,7 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
 
   ret = mount_opts_parse (m->type, m->options, &o, err);
   if (ret < 0)
-    return ret;
+    return zerr_wrap (err, "config.json: mounts[%zu].options", index);
 
   if (o.bind)
     {
@@ -321,6 +353,15 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
                       m->destination);
       mount_opts_clear (&o);
       return ret;
+    }
+  if ((o.copyup && strcmp (type, "tmpfs") == 0) || o.attr_set || o.attr_clr)
+    {
+      ret = after_mount (ctx, m, &o, target_fd, err);
+      if (ret < 0)
+        {
+          mount_opts_clear (&o);
+          return zerr_wrap (err, "mounts[%zu]", index);
+        }
     }
   if (o.propagation)
     {

@@ -42,6 +42,51 @@ load helpers
   [ "$(echo "${lines[2]}" | awk '{print $2}')" = 1024 ]
 }
 
+@test "tmpcopyup: a tmpfs starts with what the image has there (podman --read-only and --tmpfs)" {
+  own_rootfs
+  mkdir -p "$ROOTFS/srv/sub"
+  echo kept > "$ROOTFS/srv/sub/file"
+  ln -s sub/file "$ROOTFS/srv/link"
+  chmod 4755 "$ROOTFS/srv/sub/file"
+  chown 1000:1000 "$ROOTFS/srv/sub"
+  cfg '.root.readonly = true
+       | .mounts += [{"destination": "/srv", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "nosuid", "nodev", "tmpcopyup", "mode=755"]},
+                     {"destination": "/etc", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "notmpcopyup"]}]'
+  set_args sh -c 'cat /srv/link; stat -c "%a %u:%g" /srv/sub/file /srv/sub; echo w > /srv/new && echo written; ls /etc | wc -l'
+  run zone run cu1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = kept ]
+  [ "${lines[1]}" = "4755 0:0" ]
+  [ "${lines[2]}" = "755 1000:1000" ]
+  [ "${lines[3]}" = written ]
+  # notmpcopyup (last) wins: an empty tmpfs
+  [ "${lines[4]}" = 0 ]
+  # the image itself is untouched
+  [ ! -e "$ROOTFS/srv/new" ]
+}
+
+@test "recursive mount attributes (rro) reach submounts; idmap is refused with one line naming it" {
+  mkdir -p "$BATS_TEST_TMPDIR/outer/inner"
+  mount -t tmpfs tmpfs "$BATS_TEST_TMPDIR/outer/inner"
+  echo x > "$BATS_TEST_TMPDIR/outer/inner/f"
+  cfg --arg h "$BATS_TEST_TMPDIR/outer" \
+    '.mounts += [{"destination": "/mnt", "type": "bind", "source": $h, "options": ["rbind", "rro"]}]'
+  set_args sh -c 'cat /mnt/inner/f; touch /mnt/inner/g 2>/dev/null || echo inner-ro; touch /mnt/g 2>/dev/null || echo outer-ro'
+  run zone run ra1
+  umount "$BATS_TEST_TMPDIR/outer/inner"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = x ]
+  [ "${lines[1]}" = inner-ro ]
+  [ "${lines[2]}" = outer-ro ]
+  cfg '.mounts[-1].options = ["rbind", "idmap"]'
+  run zone run ra2
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"mounts["*"].options: option \`idmap\` (an idmapped mount) is not supported"* ]]
+  [ -z "$(ls -A "$ZROOT")" ]
+}
+
 @test "bind mounts from the host, read-only when asked, relative sources from the bundle" {
   mkdir -p "$BATS_TEST_TMPDIR/hostdir" "$BUNDLE/reldir"
   echo from-host > "$BATS_TEST_TMPDIR/hostdir/file"

@@ -56,5 +56,30 @@ main (void)
   CHECK (o.flags == 0 && o.propagation == (MS_SLAVE | MS_REC));
   mount_opts_clear (&o);
 
+  /* The runtimes' extension options never reach the kernel as data. */
+  o = parse ("tmpfs", "tmpcopyup,nosuid,mode=755");
+  CHECK (o.copyup && o.flags == MS_NOSUID);
+  CHECK (o.data && strcmp (o.data, "mode=755") == 0);
+  mount_opts_clear (&o);
+  o = parse ("tmpfs", "tmpcopyup,notmpcopyup");
+  CHECK (!o.copyup && o.data == NULL);
+  mount_opts_clear (&o);
+  o = parse ("bind", "rbind,rro,rnosuid,rnoatime,rrw");
+  CHECK (o.data == NULL && o.flags == (MS_BIND | MS_REC));
+  CHECK (o.attr_set == (0x2 | 0x10) && (o.attr_clr & 0x1) && (o.attr_clr & 0x70) == 0x70);
+  mount_opts_clear (&o);
+  {
+    static const char *const refused[] = { "idmap", "ridmap", "copy-symlink", "ratime" };
+    for (size_t i = 0; i < 4; i++)
+      {
+        char *opts[] = { (char *) "rbind", (char *) refused[i], NULL };
+        zerr *err = NULL;
+        CHECK (mount_opts_parse ("bind", opts, &o, &err) < 0);
+        CHECK_STR_CONTAINS (err ? err->msg : NULL, refused[i]);
+        CHECK (o.data == NULL);
+        zerr_free (&err);
+      }
+  }
+
   UNIT_DONE ();
 }
