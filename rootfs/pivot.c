@@ -38,6 +38,18 @@ rootfs_pivot (struct rootfs_ctx *ctx, bool no_pivot, zerr **err)
   return 0;
 }
 
+int
+rootfs_chroot (const char *rootfs, zerr **err)
+{
+  if (chdir (rootfs) < 0)
+    return zerr_sys (err, "chdir to the rootfs `%s`", rootfs);
+  if (chroot (".") < 0)
+    return zerr_sys (err, "chroot to the rootfs");
+  if (chdir ("/") < 0)
+    return zerr_sys (err, "chdir /");
+  return 0;
+}
+
 static int
 mask_path (const char *path, zerr **err)
 {

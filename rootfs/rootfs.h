@@ -25,6 +25,9 @@ int rootfs_mount_all (struct rootfs_ctx *ctx, zerr **err);
 int rootfs_create_devices (struct rootfs_ctx *ctx, zerr **err);
 /* Switch root: pivot_root, or MS_MOVE + chroot when no_pivot. */
 int rootfs_pivot (struct rootfs_ctx *ctx, bool no_pivot, zerr **err);
+/* Without a mount namespace of the zone's own it shares the runtime's: nothing is mounted and
+   pivot_root (which would move the host's root) is not used; only chroot. */
+int rootfs_chroot (const char *rootfs, zerr **err);
 /* After the switch: maskedPaths, readonlyPaths, root.readonly, rootfsPropagation. */
 int rootfs_finalize (struct rootfs_ctx *ctx, zerr **err);
 

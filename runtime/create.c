@@ -170,6 +170,24 @@ clone_init (unsigned long flags, int *pidfd)
   return (pid_t) syscall (SYS_clone3, &args, sizeof args);
 }
 
+/* Without a mount namespace the zone shares the runtime's: what would have to be mounted there
+   would change the host's own mount table, so it is refused rather than done. */
+static int
+check_without_mount_ns (const struct zone_config *c, zerr **err)
+{
+  const char *field = c->n_mounts               ? "mounts"
+                      : c->masked_paths && c->masked_paths[0] ? "linux.maskedPaths"
+                      : c->readonly_paths && c->readonly_paths[0] ? "linux.readonlyPaths"
+                      : c->root_readonly        ? "root.readonly"
+                      : c->rootfs_propagation   ? "linux.rootfsPropagation"
+                      : c->n_devices            ? "linux.devices"
+                                                : NULL;
+  if (field)
+    return zerr_set (err, EINVAL, "config.json: %s: needs a mount namespace of the zone's own (linux.namespaces has "
+                                  "none, and zone does not mount in the host's)", field);
+  return 0;
+}
+
 static int
 check_config (const struct zone_config *c, const char *rootfs, const struct zone_create_opts *o, bool console,
               zerr **err)
@@ -177,8 +195,8 @@ check_config (const struct zone_config *c, const char *rootfs, const struct zone
   struct stat st;
   if (c->process == NULL)
     return zerr_set (err, EINVAL, "config.json: process: required but missing");
-  if (zone_config_namespace (c, CLONE_NEWNS) == NULL)
-    return zerr_set (err, EINVAL, "config.json: linux.namespaces: zone needs a mount namespace");
+  if (zone_config_namespace (c, CLONE_NEWNS) == NULL && check_without_mount_ns (c, err) < 0)
+    return -EINVAL;
   if (stat (rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
     return zerr_set (err, ENOENT, "config.json: root.path: rootfs `%s` does not exist or is not a directory", rootfs);
   if (c->process->terminal && !console)

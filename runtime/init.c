@@ -95,6 +95,7 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
     .cgroupns = zone_config_namespace (c, CLONE_NEWCGROUP) != NULL,
   };
   const struct zone_namespace *cg = zone_config_namespace (c, CLONE_NEWCGROUP);
+  bool own_mnt = zone_config_namespace (c, CLONE_NEWNS) != NULL;
   int ret;
 
   if ((ret = sync_expect (a->sync_fd, SYNC_GO, NULL, err)) < 0)
@@ -114,19 +115,17 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
       && errno != EPERM)
     return zerr_sys (err, "create a session keyring");
 
-  if ((ret = rootfs_prepare (&rctx, err)) < 0)
-    return ret;
-  if ((ret = rootfs_mount_all (&rctx, err)) < 0)
-    return ret;
-  if ((ret = rootfs_create_devices (&rctx, err)) < 0)
+  if (own_mnt
+      && ((ret = rootfs_prepare (&rctx, err)) < 0 || (ret = rootfs_mount_all (&rctx, err)) < 0
+          || (ret = rootfs_create_devices (&rctx, err)) < 0))
     return ret;
   if ((ret = create_hooks (a, state, err)) < 0)
     return ret;
-  if ((ret = rootfs_pivot (&rctx, a->no_pivot, err)) < 0)
+  if ((ret = own_mnt ? rootfs_pivot (&rctx, a->no_pivot, err) : rootfs_chroot (a->rootfs, err)) < 0)
     return ret;
   if ((ret = apply_sysctl (c, err)) < 0)
     return ret;
-  if ((ret = rootfs_finalize (&rctx, err)) < 0)
+  if (own_mnt && (ret = rootfs_finalize (&rctx, err)) < 0)
     return ret;
   if (a->console_fd >= 0)
     {

@@ -126,3 +126,30 @@ ns_inode() { readlink "/proc/$1/ns/$2"; }
   [ "${lines[0]}" != "$(readlink /proc/self/ns/ipc)" ]
   [ "${lines[1]}" -ge 1 ]
 }
+
+@test "no mount namespace: the zone shares the host's, chroots into its rootfs and mounts nothing" {
+  own_rootfs
+  cfg '.linux.namespaces |= map(select(.type != "mount")) | .mounts = [] | .root.readonly = false
+       | del(.linux.maskedPaths, .linux.readonlyPaths) | .process.terminal = false'
+  set_args sh -c 'echo inside > /made-here; ls /bin/busybox; while true; do sleep 0.05; done'
+  before=$(wc -l < /proc/self/mountinfo)
+  zone run -d nm1 > "$BATS_TEST_TMPDIR/out" 2>&1
+  wait_for "[ -e '$ROOTFS/made-here' ]"
+  pid=$(zone state nm1 | jq .pid)
+  [ "$(ns_inode $pid mnt)" = "$(ns_inode $$ mnt)" ]
+  [ "$(readlink /proc/$pid/root)" = "$ROOTFS" ]
+  [ "$(wc -l < /proc/self/mountinfo)" = "$before" ]
+  [ "$(cat "$ROOTFS/made-here")" = inside ]
+  zone delete -f nm1
+  # what would have to be mounted in the host's namespace is refused, naming it
+  cfg '.mounts = [{"destination": "/proc", "type": "proc", "source": "proc"}]'
+  run zone run nm2
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"config.json: mounts: needs a mount namespace of the zone's own"* ]]
+  cfg '.mounts = [] | .linux.maskedPaths = ["/etc"]'
+  run zone run nm3
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"linux.maskedPaths: needs a mount namespace"* ]]
+  [ -z "$(ls -A "$ZROOT")" ]
+}
