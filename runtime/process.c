@@ -225,6 +225,64 @@ process_apply_identity (const struct zone_process *p, zerr **err)
   return 0;
 }
 
+char *
+passwd_home (const char *passwd, uid_t uid)
+{
+  cleanup_free char *copy = xstrdup (passwd);
+  char *save = NULL;
+
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      /* name:password:uid:gid:gecos:home:shell */
+      char *f[7] = { 0 }, *rest = line, *end;
+      size_t n = 0;
+      unsigned long v;
+      while (n < 7 && rest)
+        {
+          f[n++] = rest;
+          rest = strchr (rest, ':');
+          if (rest)
+            *rest++ = '\0';
+        }
+      if (n < 6 || f[2][0] == '\0')
+        continue;
+      errno = 0;
+      v = strtoul (f[2], &end, 10);
+      if (errno == 0 && *end == '\0' && v == (unsigned long) uid && f[5][0] != '\0')
+        return xstrdup (f[5]);
+    }
+  return NULL;
+}
+
+/* HOME for uid as the zone's own /etc/passwd has it (we are inside the zone's root by now), or
+   "/" as runc falls back to.  Only a regular file of sane size is read: the zone's image is not
+   trusted to hold no FIFO or device there. */
+static char *
+zone_home (uid_t uid)
+{
+  cleanup_close int fd = open ("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  cleanup_free char *text = NULL;
+  struct stat st;
+  size_t len = 0;
+  char *home;
+
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size > (1 << 20))
+    return xstrdup ("/");
+  text = xmalloc0 ((size_t) st.st_size + 1);
+  while (len < (size_t) st.st_size)
+    {
+      ssize_t n = read (fd, text + len, (size_t) st.st_size - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += (size_t) n;
+    }
+  text[len] = '\0';
+  home = passwd_home (text, uid);
+  return home ? home : xstrdup ("/");
+}
+
 char **
 process_environment (const struct zone_process *p, int listen_fds)
 {
@@ -236,7 +294,11 @@ process_environment (const struct zone_process *p, int listen_fds)
   for (k = 0; k < n; k++)
     env[k] = xstrdup (p->env[k]);
   if (env_lookup (p->env, "HOME") == NULL)
-    env[k++] = xstrdup (p->uid == 0 ? "HOME=/root" : "HOME=/");
+    {
+      cleanup_free char *home = zone_home (p->uid);
+      if (asprintf (&env[k++], "HOME=%s", home) < 0)
+        abort ();
+    }
   /* Socket activation: the fds follow stdio, and sd_listen_fds checks LISTEN_PID is its own. */
   if (listen_fds > 0 && (asprintf (&env[k], "LISTEN_FDS=%d", listen_fds) < 0
                          || asprintf (&env[k + 1], "LISTEN_PID=%d", (int) getpid ()) < 0))

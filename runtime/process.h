@@ -2,6 +2,8 @@
 #ifndef ZONE_RUNTIME_PROCESS_H
 #define ZONE_RUNTIME_PROCESS_H
 
+#include <sys/types.h>
+
 #include "../spec/config.h"
 #include "../util/error.h"
 
@@ -11,7 +13,10 @@ int process_apply_rlimits (const struct zone_process *p, zerr **err);
 int process_apply_oom_score_adj (const struct zone_process *p, zerr **err);
 /* Supplementary groups, gid, uid, then the capability sets and no_new_privs. */
 int process_apply_identity (const struct zone_process *p, zerr **err);
-/* The environment to exec with: env plus HOME when it is missing, and LISTEN_FDS/LISTEN_PID
+/* The home directory of uid in the text of a passwd file, or NULL when uid is not listed. */
+char *passwd_home (const char *passwd, uid_t uid);
+/* The environment to exec with: env plus HOME when it is missing (from the zone's /etc/passwd,
+   "/" when the user is not there, as runc does), and LISTEN_FDS/LISTEN_PID
    when listen_fds systemd sockets are passed on. */
 char **process_environment (const struct zone_process *p, int listen_fds);
 /* Check that every capability name is known: error names the JSON path. */

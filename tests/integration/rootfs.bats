@@ -175,6 +175,39 @@ load helpers
   [ "${lines[5]}" = / ]
 }
 
+@test "HOME comes from the zone's own /etc/passwd, \"/\" for a user it does not list; exec too" {
+  own_rootfs
+  printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:App:/home/app:/bin/sh\nsvc:x:1001:1001::/srv/svc:/bin/sh\n' > "$ROOTFS/etc/passwd"
+  cfg '.process.user = {"uid": 1000, "gid": 1000}'
+  set_args sh -c 'echo $HOME'
+  run zone run hm1
+  [ "$status" -eq 0 ]
+  [ "$output" = /home/app ]
+  cfg '.process.user = {"uid": 4242, "gid": 4242}'
+  run zone run hm2
+  [ "$output" = / ]
+  # an explicit HOME wins
+  cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.env += ["HOME=/elsewhere"]'
+  run zone run hm3
+  [ "$output" = /elsewhere ]
+  # exec looks the user up the same way
+  cfg '.process.user = {"uid": 0, "gid": 0} | .process.env |= map(select(startswith("HOME=") | not))'
+  set_idle
+  zone run -d hm4 > /dev/null
+  run zone exec -u 1001:1001 hm4 sh -c 'echo $HOME'
+  [ "$output" = /srv/svc ]
+  run zone exec hm4 sh -c 'echo $HOME'
+  [ "$output" = /root ]
+  # a FIFO in place of /etc/passwd cannot hold the zone up
+  zone delete -f hm4
+  rm "$ROOTFS/etc/passwd"
+  mkfifo "$ROOTFS/etc/passwd"
+  set_args sh -c 'echo $HOME'
+  run timeout 20 "$ZONE_BIN" --root "$ZROOT" run hm5
+  [ "$status" -eq 0 ]
+  [ "$output" = / ]
+}
+
 @test "a missing cwd fails create with the JSON path and leaves nothing" {
   cfg '.process.cwd = "/does/not/exist"'
   run zone create cw1
