@@ -26,7 +26,7 @@ zone_default_config (bool rootless, uid_t uid, gid_t gid)
 
   strbuf_append (&sb, "{\n  \"ociVersion\": \"" ZONE_OCI_VERSION "\",\n"
                       "  \"process\": {\n"
-                      "    \"terminal\": false,\n"
+                      "    \"terminal\": true,\n"
                       "    \"user\": { \"uid\": 0, \"gid\": 0 },\n"
                       "    \"args\": [\"sh\"],\n"
                       "    \"env\": [\n"
@@ -62,12 +62,12 @@ zone_default_config (bool rootless, uid_t uid, gid_t gid)
                       "      \"options\": [\"nosuid\", \"noexec\", \"nodev\"] },\n");
   if (rootless)
     strbuf_append (&sb, "    { \"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\",\n"
-                        "      \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"] }\n");
+                        "      \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n");
   else
     strbuf_append (&sb, "    { \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
-                        "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n"
-                        "    { \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
-                        "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"] }\n");
+                        "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n");
+  strbuf_append (&sb, "    { \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
+                      "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"] }\n");
   strbuf_append (&sb, "  ],\n  \"linux\": {\n");
   if (rootless)
     strbuf_appendf (&sb,
@@ -76,16 +76,15 @@ zone_default_config (bool rootless, uid_t uid, gid_t gid)
                     (unsigned) uid, (unsigned) gid);
   else
     strbuf_append (&sb, "    \"resources\": { \"devices\": [{ \"allow\": false, \"access\": \"rwm\" }] },\n");
+  /* runc's list and order: tools that edit the default by index expect it. */
   strbuf_append (&sb, "    \"namespaces\": [\n"
-                      "      { \"type\": \"pid\" },\n"
-                      "      { \"type\": \"ipc\" },\n"
-                      "      { \"type\": \"uts\" },\n"
-                      "      { \"type\": \"mount\" },\n");
-  if (rootless)
-    strbuf_append (&sb, "      { \"type\": \"user\" }\n");
-  else
-    strbuf_append (&sb, "      { \"type\": \"network\" },\n"
-                        "      { \"type\": \"cgroup\" }\n");
+                      "      { \"type\": \"pid\" },\n");
+  if (!rootless)
+    strbuf_append (&sb, "      { \"type\": \"network\" },\n");
+  strbuf_append (&sb, "      { \"type\": \"ipc\" },\n"
+                      "      { \"type\": \"uts\" },\n");
+  strbuf_append (&sb, rootless ? "      { \"type\": \"mount\" },\n      { \"type\": \"user\" }\n"
+                               : "      { \"type\": \"mount\" }\n");
   strbuf_append (&sb, "    ],\n"
                       "    \"maskedPaths\": [\n"
                       "      \"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", \"/proc/latency_stats\",\n"

@@ -271,7 +271,8 @@ cgroupfs_view() {
 }
 
 @test "/sys/fs/cgroup in a zone shows the zone's own cgroup, with or without a cgroup namespace, in a user namespace too" {
-  cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 20}'
+  cfg '.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 20}
+       | .linux.namespaces += [{"type": "cgroup"}]'
   cgroupfs_view
   # with a cgroup namespace: fresh mounts, rooted at the zone's cgroup
   run zone run cv1

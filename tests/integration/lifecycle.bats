@@ -281,7 +281,7 @@ load helpers
   cfg '.process.args = ["true"] | .linux.namespaces += [{"type": "nope"}]'
   run zone run bad2
   [ "$status" -eq 1 ]
-  [[ "$output" == *"linux.namespaces[6].type: unknown namespace type"* ]]
+  [[ "$output" == *"linux.namespaces[5].type: unknown namespace type"* ]]
   [ ! -e "$ZROOT/bad2" ]
   echo '{"ociVersion": ' > "$BUNDLE/config.json"
   run zone create bad3

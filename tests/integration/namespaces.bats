@@ -29,11 +29,27 @@ ns_inode() { readlink "/proc/$1/ns/$2"; }
   set_idle
   zone run -d n1 > /dev/null
   pid=$(zone state n1 | jq .pid)
-  for ns in pid mnt net ipc uts cgroup; do
+  for ns in pid mnt net ipc uts; do
     [ "$(ns_inode $pid $ns)" != "$(ns_inode $$ $ns)" ]
   done
-  # no user namespace was asked for
+  # runc's default: no user and no cgroup namespace
   [ "$(ns_inode $pid user)" = "$(ns_inode $$ user)" ]
+  [ "$(ns_inode $pid cgroup)" = "$(ns_inode $$ cgroup)" ]
+}
+
+@test "zone spec writes runc's default: a terminal, runc's namespaces in runc's order" {
+  cd "$BATS_TEST_TMPDIR" && mkdir s && cd s
+  "$ZONE_BIN" spec
+  [ "$(jq .process.terminal config.json)" = true ]
+  [ "$(jq -c '[.linux.namespaces[].type]' config.json)" = '["pid","network","ipc","uts","mount"]' ]
+  rm config.json
+  "$ZONE_BIN" spec --rootless
+  [ "$(jq -c '[.linux.namespaces[].type]' config.json)" = '["pid","ipc","uts","mount","user"]' ]
+  [ "$(jq -r '.mounts[-1].destination' config.json)" = /sys/fs/cgroup ]
+  if command -v runc > /dev/null; then
+    mkdir ../r && cd ../r && runc spec
+    diff <(jq -S 'del(.ociVersion, .hostname)' config.json) <(cd ../s && rm config.json && "$ZONE_BIN" spec && jq -S 'del(.ociVersion, .hostname)' config.json)
+  fi
 }
 
 @test "network: only loopback inside a new network namespace" {
@@ -53,6 +69,7 @@ ns_inode() { readlink "/proc/$1/ns/$2"; }
 }
 
 @test "cgroup: the zone sees its own cgroup as the root" {
+  cfg '.linux.namespaces += [{"type": "cgroup"}]'
   set_args cat /proc/self/cgroup
   run zone run cg1
   [ "$status" -eq 0 ]
