@@ -20,7 +20,8 @@ UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
-.PHONY: all deps deps-bench deps-vm install demo bench check check-v2 check-unit check-asan check-integration clean
+.PHONY: all deps deps-bench deps-vm install demo bench check check-v2 check-unit check-asan check-integration \
+        check-engines clean
 
 all: $(BUILD)/zone
 
@@ -95,8 +96,12 @@ check-asan: $(UNIT_SAN)
 check-integration: $(BUILD)/zone $(TEST_HELPERS)
 	@tests/integration/run
 
+# zone under podman, containerd and dockerd (ZONE_ENGINES picks some of them).
+check-engines: $(BUILD)/zone
+	@tests/engines/run
+
 check: deps
-	@$(MAKE) --no-print-directory all check-unit check-asan check-integration
+	@$(MAKE) --no-print-directory all check-unit check-asan check-integration check-engines
 
 # The whole suite again inside a guest with pure cgroup v2 and systemd as PID 1 (tests/vm).
 check-v2: deps-vm

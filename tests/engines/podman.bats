@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# podman with zone as its runtime (`--runtime`), on its own storage, run and network directories.
+
+load helpers
+
+setup_file() {
+  export PD=$ZONE_ENGINE_TMP/podman
+  mkdir -p "$PD"
+  export PODMAN_CGROUPS=cgroupfs
+  systemd_v2_host && PODMAN_CGROUPS=systemd
+  # root lacks CAP_SYS_RESOURCE here: podman's default rlimits are above the hard limits
+  export ULIMITS="--ulimit nofile=20000:20000 --ulimit nproc=4096:4096"
+  export HAD_LIBPOD_PARENT=$(ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent 2>/dev/null | head -1)
+  p import "$ZONE_ENGINE_TMP/rootfs.tar" localhost/zonetest:latest > /dev/null
+}
+
+teardown_file() {
+  p rm -af -t 0 > /dev/null 2>&1 || true
+  p network rm -f zonetest-net > /dev/null 2>&1 || true
+  p system reset -f > /dev/null 2>&1 || true
+  # what storage still has mounted (overlay layers, shm), then the directories
+  grep -o " $PD[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$PD"
+  [ -n "$HAD_LIBPOD_PARENT" ] || remove_engine_cgroups libpod_parent
+}
+
+p() {
+  podman --root "$PD/root" --runroot "$PD/run" --tmpdir "$PD/tmp" --runtime "$ZONE_BIN" \
+    --cgroup-manager "$PODMAN_CGROUPS" --events-backend file --network-config-dir "$PD/net" "$@"
+}
+
+prun() {
+  p run $ULIMITS --network none "$@"
+}
+
+@test "podman run --rm: output and exit status come through zone" {
+  run prun --rm localhost/zonetest sh -c 'echo hello from zone; exit 3'
+  [ "$status" -eq 3 ]
+  [ "$output" = "hello from zone" ]
+  [ -z "$(p ps -aq)" ]
+}
+
+@test "podman: detached, exec with and without a terminal, stop, rm" {
+  prun -d --name pd1 localhost/zonetest sh -c "$IDLE" > /dev/null
+  wait_for "p logs pd1 | grep -q ready"
+  run p exec pd1 sh -c 'echo $$; exit 4'
+  [ "$status" -eq 4 ]
+  [ "$output" -gt 1 ]
+  run p exec -t pd1 tty
+  [ "$status" -eq 0 ]
+  [[ "$output" == /dev/pts/* ]]
+  run p exec pd1 tty
+  [ "$output" = "not a tty" ]
+  # the zone's process ends on SIGTERM: stop must not wait for its timeout
+  start=$(date +%s)
+  p stop -t 20 pd1 > /dev/null
+  [ $(( $(date +%s) - start )) -lt 10 ]
+  [ "$(p inspect -f '{{.State.Status}}' pd1)" = exited ]
+  p rm pd1 > /dev/null
+  [ -z "$(p ps -aq)" ]
+}
+
+@test "podman: a memory limit is seen from inside the zone and enforced; update changes it; pause and unpause" {
+  prun -d --name pm1 -m 32m --memory-swap 32m localhost/zonetest sh -c "$IDLE" > /dev/null
+  wait_for "p logs pm1 | grep -q ready"
+  run p exec pm1 sh -c "$MEMLIMIT"
+  [ "$output" = 33554432 ]
+  # dd's 64 MiB buffer, filled: the OOM killer ends it (128+9); a 16 MiB one is fine
+  run p exec pm1 dd if=/dev/zero of=/dev/null bs=64M count=1
+  [ "$status" -eq 137 ]
+  run p exec pm1 dd if=/dev/zero of=/dev/null bs=16M count=1
+  [ "$status" -eq 0 ]
+  p update --memory 64m --memory-swap 64m pm1 > /dev/null
+  run p exec pm1 sh -c "$MEMLIMIT"
+  [ "$output" = 67108864 ]
+  p pause pm1 > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pm1)" = paused ]
+  p unpause pm1 > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pm1)" = running ]
+  p rm -f -t 0 pm1 > /dev/null
+}
+
+@test "podman --read-only and --tmpfs (tmpcopyup): /tmp and the tmpfs are writable, the root is not" {
+  run prun --rm --read-only --tmpfs /data localhost/zonetest \
+    sh -c 'echo a > /tmp/x && echo b > /data/y && cat /tmp/x /data/y; touch /z 2>/dev/null || echo root-ro; ls /bin/busybox'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = a ]
+  [ "${lines[1]}" = b ]
+  [ "${lines[2]}" = root-ro ]
+  [ "${lines[3]}" = /bin/busybox ]
+}
+
+@test "podman --uidmap: root in the zone is an unprivileged id on the host" {
+  run prun --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 localhost/zonetest \
+    sh -c 'id -u; cat /proc/self/uid_map; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [ "$(echo ${lines[1]})" = "0 100000 65536" ]
+}
+
+@test "podman's bridge network: a published port answers on 127.0.0.1" {
+  nft list tables 2>/dev/null > "$BATS_TEST_TMPDIR/nft.before" || true
+  p network create --subnet 10.231.47.0/24 zonetest-net > /dev/null
+  p run $ULIMITS -d --name pw1 --network zonetest-net -p 127.0.0.1:18097:8080 localhost/zonetest \
+    sh -c 'mkdir -p /www && echo served-by-zone > /www/index.html && exec httpd -f -p 8080 -h /www' > /dev/null
+  run wait_for "timeout 5 busybox wget -q -O - http://127.0.0.1:18097/ | grep -q served-by-zone"
+  got=$(timeout 5 busybox wget -q -O - http://127.0.0.1:18097/ 2>&1 || true)
+  p rm -f -t 0 pw1 > /dev/null
+  p network rm -f zonetest-net > /dev/null
+  drop_new_nft_tables "$BATS_TEST_TMPDIR/nft.before"
+  echo "got: $got"
+  [ "$status" -eq 0 ]
+  [ "$got" = served-by-zone ]
+}
