@@ -103,9 +103,10 @@ check-engines: $(BUILD)/zone
 check: deps
 	@$(MAKE) --no-print-directory all check-unit check-asan check-integration check-engines
 
-# The whole suite again inside a guest with pure cgroup v2 and systemd as PID 1 (tests/vm).
+# The whole suite again inside a guest with pure cgroup v2 and systemd as PID 1 (tests/vm);
+# of the engines, podman (with its default there, --cgroup-manager systemd).
 check-v2: deps-vm
-	@tests/vm/guest-run 'make check'
+	@tests/vm/guest-run 'ZONE_ENGINES=podman make check'
 
 clean:
 	rm -rf $(BUILD)
