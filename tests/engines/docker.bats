@@ -67,19 +67,6 @@ drun() {
   # dockerd writes cpu.shares 0 and blockIO.weight 0 here, and again on update
   drun -d --name dm1 -m 32m --memory-swap 32m zonetest sh -c "$IDLE" > /dev/null
   wait_for "d logs dm1 | grep -q ready"
-  run d exec dm1 sh -c "$MEMLIMIT"
-  [ "$output" = 33554432 ]
-  # dd's 64 MiB buffer, filled: the OOM killer ends it (128+9); a 16 MiB one is fine
-  run d exec dm1 dd if=/dev/zero of=/dev/null bs=64M count=1
-  [ "$status" -eq 137 ]
-  run d exec dm1 dd if=/dev/zero of=/dev/null bs=16M count=1
-  [ "$status" -eq 0 ]
-  d update --memory 64m --memory-swap 64m dm1 > /dev/null
-  run d exec dm1 sh -c "$MEMLIMIT"
-  [ "$output" = 67108864 ]
-  d pause dm1 > /dev/null
-  [ "$(d inspect -f '{{.State.Status}}' dm1)" = paused ]
-  d unpause dm1 > /dev/null
-  [ "$(d inspect -f '{{.State.Status}}' dm1)" = running ]
+  check_limit_update_pause d dm1
   d rm -f dm1 > /dev/null
 }

@@ -49,3 +49,24 @@ remove_engine_cgroups() { # NAME
   done
   return 0
 }
+
+# Through engine command $1 (a function taking the engine's own subcommands) on its running
+# container $2 made with -m 32m: the limit is seen from inside and enforced, `update` raises
+# it, and pause and unpause work.
+check_limit_update_pause() { # ENGINE NAME
+  local e=$1 c=$2
+  run $e exec "$c" sh -c "$MEMLIMIT"
+  [ "$output" = 33554432 ]
+  # dd's 64 MiB buffer, filled: the OOM killer ends it (128+9); a 16 MiB one is fine
+  run $e exec "$c" dd if=/dev/zero of=/dev/null bs=64M count=1
+  [ "$status" -eq 137 ]
+  run $e exec "$c" dd if=/dev/zero of=/dev/null bs=16M count=1
+  [ "$status" -eq 0 ]
+  $e update --memory 64m --memory-swap 64m "$c" > /dev/null
+  run $e exec "$c" sh -c "$MEMLIMIT"
+  [ "$output" = 67108864 ]
+  $e pause "$c" > /dev/null
+  [ "$($e inspect -f '{{.State.Status}}' "$c")" = paused ]
+  $e unpause "$c" > /dev/null
+  [ "$($e inspect -f '{{.State.Status}}' "$c")" = running ]
+}

@@ -63,20 +63,7 @@ prun() {
 @test "podman: a memory limit is seen from inside the zone and enforced; update changes it; pause and unpause" {
   prun -d --name pm1 -m 32m --memory-swap 32m localhost/zonetest sh -c "$IDLE" > /dev/null
   wait_for "p logs pm1 | grep -q ready"
-  run p exec pm1 sh -c "$MEMLIMIT"
-  [ "$output" = 33554432 ]
-  # dd's 64 MiB buffer, filled: the OOM killer ends it (128+9); a 16 MiB one is fine
-  run p exec pm1 dd if=/dev/zero of=/dev/null bs=64M count=1
-  [ "$status" -eq 137 ]
-  run p exec pm1 dd if=/dev/zero of=/dev/null bs=16M count=1
-  [ "$status" -eq 0 ]
-  p update --memory 64m --memory-swap 64m pm1 > /dev/null
-  run p exec pm1 sh -c "$MEMLIMIT"
-  [ "$output" = 67108864 ]
-  p pause pm1 > /dev/null
-  [ "$(p inspect -f '{{.State.Status}}' pm1)" = paused ]
-  p unpause pm1 > /dev/null
-  [ "$(p inspect -f '{{.State.Status}}' pm1)" = running ]
+  check_limit_update_pause p pm1
   p rm -f -t 0 pm1 > /dev/null
 }
 

@@ -67,16 +67,10 @@ canary_in() { # PATH
 }
 
 setup() {
-  # the helpers' setup, and a cgroup subtree of this test's own
-  [ "$(id -u)" -eq 0 ] || skip "integration tests run as root"
+  zone_setup
+  # a cgroup subtree of this test's own
   TCG=/zonetest-$$-$BATS_TEST_NUMBER
   CANARY=
-  ZROOT=$BATS_TEST_TMPDIR/state
-  BUNDLE=$BATS_TEST_TMPDIR/bundle
-  mkdir -p "$BUNDLE"
-  (cd "$BUNDLE" && "$ZONE_BIN" spec)
-  cfg --arg r "$ZONE_TEST_ROOTFS" '.root.path = $r | .process.terminal = false'
-  cd "$BUNDLE"
 }
 
 teardown() {

@@ -49,6 +49,10 @@ zone_status() {
 }
 
 setup() {
+  zone_setup
+}
+
+zone_setup() {
   [ "$(id -u)" -eq 0 ] || skip "integration tests run as root"
   [ -n "${ZONE_TEST_ROOTFS:-}" ] || { echo "ZONE_TEST_ROOTFS is not set: run tests/integration/run" >&2; return 1; }
   ZROOT=$BATS_TEST_TMPDIR/state
