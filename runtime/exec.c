@@ -210,8 +210,8 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
     return zerr_sys (err, "linux.personality: personality");
   if ((ret = lsm_set_exec_labels (p, err)) < 0)
     return ret;
-  if (chdir (p->cwd) < 0)
-    return zerr_sys (err, "cwd: chdir `%s`", p->cwd);
+  if ((ret = process_enter_cwd (p->cwd, "cwd", err)) < 0)
+    return ret;
   if (!p->no_new_privileges && (ret = seccomp_filter_load (x->seccomp, err)) < 0)
     return ret;
   if ((ret = process_apply_identity (p, err)) < 0)

@@ -145,8 +145,8 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
     return zerr_sys (err, "linux.personality: personality");
   if ((ret = lsm_set_exec_labels (c->process, err)) < 0)
     return ret;
-  if (chdir (c->process->cwd) < 0)
-    return zerr_sys (err, "process.cwd: chdir `%s`", c->process->cwd);
+  if ((ret = process_enter_cwd (c->process->cwd, "process.cwd", err)) < 0)
+    return ret;
   /* Without no_new_privs only CAP_SYS_ADMIN allows a filter: load it before the caps go. */
   if (!c->process->no_new_privileges && (ret = seccomp_filter_load (a->seccomp, err)) < 0)
     return ret;
@@ -166,9 +166,13 @@ zone_init_main (struct init_args *a)
 
   /* Die with the runtime while it still drives the setup. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* Our copy of the runtime's locked fd would hold the zone's lock for as long as we wait. */
-  if (a->lock_fd >= 0)
-    close (a->lock_fd);
+  /* Nothing of the runtime's stays open here but what the init needs: not the caller's fds
+     beyond those passed on, not the runtime's own (its locked fd would hold the zone's lock for
+     as long as we wait). */
+  {
+    int keep[] = { a->sync_fd, a->state_dir_fd, a->console_fd };
+    close_fds_except (3 + (a->preserve_fds > a->listen_fds ? a->preserve_fds : a->listen_fds), keep, 3);
+  }
   umask (0);
   if (setup (a, &exe, &state, &err) < 0)
     {

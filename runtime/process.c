@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 static const char *
@@ -222,6 +223,32 @@ process_apply_identity (const struct zone_process *p, zerr **err)
     umask (p->umask);
   else
     umask (0022);
+  return 0;
+}
+
+int
+process_enter_cwd (const char *cwd, const char *field, zerr **err)
+{
+  struct open_how how = {
+    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC), dir = -1;
+  cleanup_free char *now = NULL;
+  const char *rel = cwd + strspn (cwd, "/");
+
+  if (root < 0)
+    return zerr_sys (err, "%s: open the root", field);
+  dir = (int) syscall (SYS_openat2, root, *rel ? rel : ".", &how, sizeof how);
+  if (dir < 0 && errno == ELOOP && strncmp (cwd, "/proc/", 6) == 0)
+    return zerr_set (err, EPERM, "%s: `%s` goes through a /proc magic link: not allowed for a working directory",
+                     field, cwd);
+  if (dir < 0 || fchdir (dir) < 0)
+    return zerr_sys (err, "%s: chdir `%s`", field, cwd);
+  /* The kernel marks a directory that is not below our root: never start the process there. */
+  now = getcwd (NULL, 0);
+  if (now == NULL || now[0] != '/')
+    return zerr_set (err, EPERM, "%s: `%s` is outside the zone's root", field, cwd);
   return 0;
 }
 

@@ -13,6 +13,10 @@ int process_apply_rlimits (const struct zone_process *p, zerr **err);
 int process_apply_oom_score_adj (const struct zone_process *p, zerr **err);
 /* Supplementary groups, gid, uid, then the capability sets and no_new_privs. */
 int process_apply_identity (const struct zone_process *p, zerr **err);
+/* chdir to cwd resolved inside the current root: a magic link such as /proc/self/fd/N, which
+   could name a directory of the runtime's on the host, is refused (CVE-2024-21626), and so is a
+   result outside the root.  field names cwd in errors. */
+int process_enter_cwd (const char *cwd, const char *field, zerr **err);
 /* The home directory of uid in the text of a passwd file, or NULL when uid is not listed. */
 char *passwd_home (const char *passwd, uid_t uid);
 /* The environment to exec with: env plus HOME when it is missing (from the zone's /etc/passwd,

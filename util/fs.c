@@ -177,6 +177,32 @@ close_fds_from (int from)
     close (fd);
 }
 
+static int
+compare_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+void
+close_fds_except (int from, const int *keep, size_t n)
+{
+  int sorted[16], next = from;
+  size_t k = 0;
+
+  for (size_t i = 0; i < n && k < 16; i++)
+    if (keep[i] >= from)
+      sorted[k++] = keep[i];
+  qsort (sorted, k, sizeof (int), compare_int);
+  for (size_t i = 0; i < k; i++)
+    {
+      if (sorted[i] > next)
+        syscall (SYS_close_range, (unsigned) next, (unsigned) sorted[i] - 1, 0);
+      next = sorted[i] + 1;
+    }
+  close_fds_from (next);
+}
+
 int
 cloexec_fds_from (int from)
 {

@@ -19,8 +19,10 @@ int mkdir_p (const char *path, mode_t mode, zerr **err);
 int remove_tree (const char *path, zerr **err);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all (int fd, const void *buf, size_t len);
-/* Close every fd >= from, except those in keep (may be NULL). */
+/* Close every fd >= from. */
 void close_fds_from (int from);
+/* Close every fd >= from but the (at most 16) fds in keep. */
+void close_fds_except (int from, const int *keep, size_t n);
 /* Mark every fd >= from close-on-exec. */
 int cloexec_fds_from (int from);
 void *xmalloc0 (size_t size);

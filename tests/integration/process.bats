@@ -229,3 +229,49 @@ zone_fds() {
   [[ "$output" != *"$ZROOT"* ]]
   [[ "$output" != *"$BATS_TEST_TMPDIR"* ]]
 }
+
+# A cwd through a /proc magic link could name a directory of the runtime's on the host.  Each
+# attempt must fail with one line naming process.cwd, write nothing on the host and leave nothing.
+cwd_escape_refused() { # ID CMD...  (ID ex: an exec into a zone that goes on running)
+  local id=$1
+  shift
+  rm -f /tmp/zone-escaped-$$
+  run "$@"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ ! -e /tmp/zone-escaped-$$ ]
+  [ "$(grep -c . <<< "$output")" -eq 1 ]
+  # a refused run or create leaves no zone behind
+  [ "$id" = ex ] || [ ! -e "$ZROOT/$id" ]
+}
+
+@test "cwd through /proc/self/fd/N is refused for run, create+start and exec, own fds 3..20 and inherited ones (CVE-2024-21626)" {
+  set_args sh -c "cd ../../../../../../ && touch tmp/zone-escaped-$$; pwd"
+  for n in $(seq 3 20); do
+    cfg --arg c "/proc/self/fd/$n" '.process.cwd = $c'
+    cwd_escape_refused r$n zone run r$n
+    [[ "$output" == *"process.cwd"* ]]
+    cwd_escape_refused c$n sh -c "'$ZONE_BIN' --root '$ZROOT' create c$n && '$ZONE_BIN' --root '$ZROOT' start c$n"
+  done
+  # an fd the caller passes on (as an engine would), open on the host's /
+  cfg '.process.cwd = "/proc/self/fd/7"'
+  cwd_escape_refused i1 sh -c "exec 7</; '$ZONE_BIN' --root '$ZROOT' run --preserve-fds 5 i1"
+  [[ "$output" == *"process.cwd: \`/proc/self/fd/7\` goes through a /proc magic link"* ]]
+  cwd_escape_refused i2 sh -c "exec 7</; '$ZONE_BIN' --root '$ZROOT' run i2"
+  # exec --cwd, with the same inherited fd
+  cfg '.process.cwd = "/"'
+  set_idle
+  zone run -d ex > /dev/null
+  cwd_escape_refused ex sh -c "exec 7</; '$ZONE_BIN' --root '$ZROOT' exec --preserve-fds 5 --cwd /proc/self/fd/7 ex sh -c 'touch ../../../../tmp/zone-escaped-$$'"
+  [[ "$output" == *"cwd"* ]]
+  [ "$(zone_status ex)" = running ]
+  # a cwd that is a symlink inside the rootfs stays inside it
+  zone delete -f ex
+  own_rootfs
+  ln -s /etc "$ROOTFS/link-to-etc"
+  cfg '.process.cwd = "/link-to-etc"'
+  set_args pwd
+  run zone run sl
+  [ "$status" -eq 0 ]
+  [ "$output" = /etc ]
+}
