@@ -74,25 +74,38 @@ host_version (const char *ctrl, void *data)
   return cgroup_host_version (ctrl);
 }
 
+/* Whether a v1 hierarchy with ctrl is mounted: decided from the mount table, not from the names
+   of directories under /sys/fs/cgroup (any program may make a stray `hugetlb` there). */
+static bool
+v1_mounted (const char *ctrl)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
+  cleanup_free char *line = NULL;
+  size_t n = 0, clen = strlen (ctrl);
+
+  while (f && clen && getline (&line, &n, f) > 0)
+    {
+      char *sep = strstr (line, " - "), *opts;
+      if (sep == NULL || strncmp (sep + 3, "cgroup ", 7) != 0)
+        continue;
+      /* "cgroup SOURCE SUPER-OPTIONS": the controllers are words of the super options. */
+      opts = strchr (sep + 10, ' ');
+      for (char *p = opts; p && (p = strstr (p, ctrl)); p += clen)
+        if ((p[-1] == ',' || p[-1] == ' ') && (p[clen] == ',' || p[clen] == '\n' || p[clen] == '\0'))
+          return true;
+    }
+  return false;
+}
+
 int
 cgroup_host_version (const char *ctrl)
 {
-  cleanup_dir DIR *d = NULL;
-  struct dirent *de;
   char unified[64];
 
   if (cgroup_host_mode () == CGROUP_MODE_UNIFIED)
     return *ctrl == '\0' || file_lists (CGROUP_ROOT "/cgroup.controllers", ctrl) ? 2 : 0;
-  d = opendir (CGROUP_ROOT);
-  while (d && (de = readdir (d)))
-    {
-      char dir[300];
-      if (de->d_name[0] == '.' || strcmp (de->d_name, "unified") == 0)
-        continue;
-      snprintf (dir, sizeof dir, CGROUP_ROOT "/%s", de->d_name);
-      if (de->d_type == DT_DIR && hierarchy_has (dir, ctrl))
-        return 1;
-    }
+  if (v1_mounted (ctrl))
+    return 1;
   /* Hybrid: a controller may sit on the unified mount instead (hugetlb here, say). */
   snprintf (unified, sizeof unified, CGROUP_ROOT "/unified/cgroup.controllers");
   if (*ctrl && file_lists (unified, ctrl))

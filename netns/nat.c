@@ -480,5 +480,12 @@ nat_remove (const char *tag, zerr **err)
       free (t.buf);
       return 0;
     }
-  return batch_send (&t, "remove rules", err);
+  /* Gone already (a create killed before the table was made, a concurrent delete): done. */
+  ret = batch_send (&t, "remove rules", err);
+  if (ret == -ENOENT)
+    {
+      zerr_free (err);
+      return 0;
+    }
+  return ret;
 }

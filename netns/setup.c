@@ -83,11 +83,11 @@ configure_inside (int netns, const struct zone_net *n, struct in_addr addr, zerr
 
 int
 zone_net_setup (const char *root, const char *id, const struct zone_net *n, pid_t pid, struct in_addr *addr,
-                zerr **err)
+                char host[16], zerr **err)
 {
   cleanup_rtnl struct rtnl *nl = NULL;
   cleanup_close int netns = -1;
-  char host[16], path[64], tag[300];
+  char path[64], tag[300];
   int bridge = 0, veth = 0, ret;
   bool last;
 
@@ -124,28 +124,45 @@ fail:
   return ret;
 }
 
-int
-zone_net_teardown (const char *root, const char *id, const struct zone_net *n, zerr **err)
+/* Keep the first error, go on with the next step: teardown never stops half-way. */
+static void
+keep_first (int ret, int *first, zerr **err, zerr **e)
 {
+  if (ret < 0 && *first == 0)
+    {
+      *first = ret;
+      if (err)
+        {
+          *err = *e;
+          *e = NULL;
+        }
+    }
+  zerr_free (e);
+}
+
+int
+zone_net_teardown (const char *root, const char *id, const struct zone_net *n, const char *host_veth, zerr **err)
+{
+  cleanup_rtnl struct rtnl *nl = NULL;
   char tag[300];
   bool last = false;
-  int ret;
+  int first = 0, index = 0;
+  zerr *e = NULL;
 
   snprintf (tag, sizeof tag, "zone:%s", id);
-  if ((ret = nat_remove (tag, err)) < 0)
-    return ret;
-  if ((ret = lease_release (root, n, id, &last, err)) < 0)
-    return ret;
+  keep_first (nat_remove (tag, &e), &first, err, &e);
+  /* Our end of the pair, now: the kernel would take it only once the namespace is torn down,
+     a moment after the zone is gone, and "nothing left" must hold when delete returns. */
+  if (rtnl_open (-1, &nl, NULL) == 0 && host_veth && *host_veth && rtnl_link_index (nl, host_veth, &index, NULL) == 0)
+    rtnl_link_del (nl, index, NULL);
+  keep_first (lease_release (root, n, id, &last, &e), &first, err, &e);
   if (last)
     {
       /* The subnet's last zone: its bridge and the bridge's rules go too. */
-      cleanup_rtnl struct rtnl *nl = NULL;
-      int index = 0;
       snprintf (tag, sizeof tag, "zone-bridge:%s", n->bridge_name);
-      if ((ret = nat_remove (tag, err)) < 0)
-        return ret;
-      if (rtnl_open (-1, &nl, NULL) == 0 && rtnl_link_index (nl, n->bridge_name, &index, NULL) == 0)
+      keep_first (nat_remove (tag, &e), &first, err, &e);
+      if (nl && rtnl_link_index (nl, n->bridge_name, &index, NULL) == 0)
         rtnl_link_del (nl, index, NULL);
     }
-  return 0;
+  return first;
 }

@@ -43,6 +43,7 @@
 struct create_undo
 {
   const struct zone_net *net; /* set once the network is made */
+  const char *net_veth;
   const char *root, *id;
   bool dir_made;
   const struct zone_state *cgroups; /* set once its cgroup directories are made */
@@ -63,7 +64,7 @@ undo_create (struct create_undo *u)
   if (u->cgroups)
     cgroup_destroy (u->cgroups->cgroup_paths, u->cgroups->cgroup_made, NULL);
   if (u->net)
-    zone_net_teardown (u->root, u->id, u->net, NULL);
+    zone_net_teardown (u->root, u->id, u->net, u->net_veth, NULL);
   if (u->dir_made)
     store_remove (u->root, u->id, NULL);
 }
@@ -575,10 +576,12 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   if (net.bridge)
     {
       struct in_addr addr;
-      char text[INET_ADDRSTRLEN];
-      if ((ret = zone_net_setup (rt->root, id, &net, undo.pid, &addr, err)) < 0)
+      char text[INET_ADDRSTRLEN], host[16];
+      if ((ret = zone_net_setup (rt->root, id, &net, undo.pid, &addr, host, err)) < 0)
         goto fail;
+      st->net_veth = xstrdup (host);
       undo.net = &net;
+      undo.net_veth = st->net_veth;
       inet_ntop (AF_INET, &addr, text, sizeof text);
       state_set_annotation (st, "org.zone.net.address", text);
     }

@@ -298,7 +298,7 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
   {
     cleanup_net struct zone_net net = { 0 };
     if (zone_net_parse_annotations (st->annotations, st->n_annotations, true, &net, NULL) == 0 && net.bridge
-        && (ret = zone_net_teardown (rt->root, id, &net, err)) < 0)
+        && (ret = zone_net_teardown (rt->root, id, &net, st->net_veth, err)) < 0)
       return ret;
   }
   /* A create that failed before its init ran has nothing to run poststop for. */

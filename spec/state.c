@@ -63,6 +63,8 @@ zone_state_to_json (const struct zone_state *s, bool public_only)
       for (size_t i = 0; s->cgroup_paths && s->cgroup_paths[i]; i++)
         gen_string (g, s->cgroup_paths[i]);
       yajl_gen_array_close (g);
+      if (s->net_veth)
+        gen_kv (g, "netVeth", s->net_veth);
       gen_string (g, "cgroupMade");
       yajl_gen_array_open (g);
       for (size_t i = 0; s->cgroup_made && s->cgroup_made[i]; i++)
@@ -106,6 +108,7 @@ zone_state_parse (const char *text, struct zone_state **out, zerr **err)
       || (ret = json_get_u32 (F, tree, "", "hooks", false, &s->hooks, NULL, err)) < 0
       || (ret = json_get_strv (F, tree, "", "cgroupPaths", false, &s->cgroup_paths, err)) < 0
       || (ret = json_get_strv (F, tree, "", "cgroupMade", false, &s->cgroup_made, err)) < 0
+      || (ret = json_get_string (F, tree, "", "netVeth", false, &s->net_veth, err)) < 0
       || (ret = json_get_object (F, tree, "", "annotations", false, &ann, err)) < 0)
     goto out;
   s->pid = (pid_t) pid;
@@ -151,5 +154,6 @@ zone_state_free (struct zone_state *s)
   free (s->annotations);
   strv_free (s->cgroup_paths);
   strv_free (s->cgroup_made);
+  free (s->net_veth);
   free (s);
 }

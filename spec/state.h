@@ -25,6 +25,7 @@ struct zone_state
   char **cgroup_paths; /* the zone's cgroup directory in every hierarchy */
   char **cgroup_made;  /* the directories zone made for it: only these are ever signalled or removed */
   bool cgroup_owned;   /* zone made every directory of cgroup_paths: `kill --all` may use them */
+  char *net_veth;      /* the host end of the zone's veth pair (bridge mode), or NULL */
   unsigned hooks;      /* bit k: the config has hooks of kind k (so start and delete need not read it) */
 };
 

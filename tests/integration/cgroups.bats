@@ -293,3 +293,24 @@ cgroupfs_view() {
   [ "$status" -eq 0 ]
   [ "$output" = "33554432 20 0" ]
 }
+
+@test "a stray directory named after a controller under /sys/fs/cgroup does not fool zone" {
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ] || skip "a pure v2 host has no v1 hierarchy directories to stray among"
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2> /dev/null || skip "hugetlb is not on this host's unified mount"
+  cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+  set_args true
+  # In a mount namespace of the test's own: the host's hierarchies on a fresh tmpfs, plus an
+  # empty `hugetlb` directory that is no hierarchy.
+  run unshare -m --propagation private sh -ec '
+    t=$(mktemp -d)
+    mount -t tmpfs cg "$t"
+    for d in /sys/fs/cgroup/*; do
+      n=$(basename "$d")
+      if [ -L "$d" ]; then cp -P "$d" "$t/$n"; else mkdir "$t/$n"; mount --bind "$d" "$t/$n"; fi
+    done
+    mkdir "$t/hugetlb"
+    mount --move "$t" /sys/fs/cgroup
+    exec "$0" --root "$1" run hs1' "$ZONE_BIN" "$ZROOT"
+  echo "$output"
+  [ "$status" -eq 0 ]
+}

@@ -141,3 +141,21 @@ teardown() {
   done
   [ "$(ip -br link | grep -c "^$BR ")" -eq 0 ]
 }
+
+@test "delete removes the zone's host veth at once, and --force finishes when the zone's nftables table is already gone" {
+  net_cfg '{"org.zone.net.ports": "127.0.0.1:18085:80"}'
+  set_idle
+  zone run -d v1 > /dev/null
+  zone run -d v2 > /dev/null
+  [ "$(ip -o link show type veth | grep -c ' zv')" -eq 2 ]
+  zone delete -f v1
+  # no waiting for the kernel's namespace teardown
+  [ "$(ip -o link show type veth | grep -c ' zv')" -eq 1 ]
+  # zone's table removed behind its back (a create killed before it was made looks the same)
+  nft delete table ip zone
+  run zone delete -f v2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ ! -e "$ZROOT/v2" ]
+  [ "$(ip -o link show type veth | grep -c ' zv')" -eq 0 ]
+}
