@@ -238,6 +238,26 @@ cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **err)
   return 0;
 }
 
+char **
+cgroup_existing (const char *path)
+{
+  cleanup_strv char **h = hierarchies ();
+  char **v = xmalloc0 (sizeof (char *));
+  size_t n = 0;
+
+  for (size_t i = 0; h[i]; i++)
+    {
+      char *full;
+      if (asprintf (&full, "%s%s", h[i], path) < 0)
+        abort ();
+      if (is_dir (full))
+        strv_push (&v, &n, full);
+      else
+        free (full);
+    }
+  return v;
+}
+
 void
 cgroup_plan_release (struct cgroup_plan *p)
 {

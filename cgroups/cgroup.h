@@ -37,6 +37,8 @@ struct cgroup_plan
    and is empty (or holds processes, with shared). */
 int cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **err);
 void cgroup_plan_release (struct cgroup_plan *p);
+/* The directories of path that exist, one per hierarchy. */
+char **cgroup_existing (const char *path);
 /* Make the directories of the plan; on failure nothing of them is left. */
 int cgroup_create (const struct cgroup_plan *p, zerr **err);
 int cgroup_enter (char **paths, pid_t pid, zerr **err);

@@ -416,7 +416,8 @@ cmd_list (int argc, char **argv)
           int pid = strcmp (s->status, "stopped") == 0 ? 0 : s->pid;
           const char *addr = "";
           for (size_t k = 0; k < s->n_annotations; k++)
-            if (strcmp (s->annotations[k].key, "org.zone.net.address") == 0)
+            if (strcmp (s->annotations[k].key, "org.zone.net.address") == 0
+                || strcmp (s->annotations[k].key, "org.zone.error") == 0)
               addr = s->annotations[k].value;
           printf ("%-*s   %-7d   %-8s   %-*s   %-30s   %-8s   %s\n", (int) w_id, s->id, pid, s->status,
                   (int) w_bundle, s->bundle, s->created, s->owner, addr);

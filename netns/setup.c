@@ -166,3 +166,11 @@ zone_net_teardown (const char *root, const char *id, const struct zone_net *n, c
     }
   return first;
 }
+
+int
+zone_net_remove_rules (const char *id, zerr **err)
+{
+  char tag[300];
+  snprintf (tag, sizeof tag, "zone:%s", id);
+  return nat_remove (tag, err);
+}

@@ -266,7 +266,7 @@ plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct 
 
 /* Zones of one id under two roots (engines keep their own) must not share a cgroup: outside
    the default root the default name carries a hash of the root. */
-static char *
+char *
 default_cgroup_name (const char *root, const char *id)
 {
   cleanup_free char *real = realpath (root, NULL);

@@ -17,6 +17,9 @@ struct create_result
 int zone_create_internal (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
                           int console_sock, struct create_result *res, zerr **err);
 char *now_rfc3339 (void);
+/* The zone's cgroup name below /zone when its config names none: ID under the default root,
+   ID@HASH-OF-ROOT under any other, so that two roots never share one. */
+char *default_cgroup_name (const char *root, const char *id);
 /* Until pid exits: forward our signals to it and, with a pty master, relay it to our stdio.
    *exit_code is its status, 128+signal when killed. */
 int wait_foreground (pid_t pid, int pidfd, int master, int *exit_code, zerr **err);

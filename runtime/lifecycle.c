@@ -88,6 +88,16 @@ zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state
   return ret;
 }
 
+/* Deleted since it was listed, or still there with a state that cannot be read? */
+static bool
+zone_dir_exists (const struct zone_runtime *rt, const char *id)
+{
+  cleanup_free char *dir = NULL;
+  if (asprintf (&dir, "%s/%s", rt->root, id) < 0)
+    abort ();
+  return access (dir, F_OK) == 0;
+}
+
 int
 zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, zerr **err)
 {
@@ -103,7 +113,22 @@ zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, z
   for (size_t i = 0; i < count; i++)
     {
       zerr *e = NULL;
-      if (zone_get_state (rt, ids[i], &(*out)[*n], &e) == 0)
+      if (zone_get_state (rt, ids[i], &(*out)[*n], &e) < 0 && e && zone_dir_exists (rt, ids[i]))
+        {
+          /* An unreadable state (torn, emptied) is listed, not hidden: its zone may still run. */
+          struct zone_state *u = xmalloc0 (sizeof *u);
+          u->id = xstrdup (ids[i]);
+          u->status = xstrdup ("unknown");
+          u->bundle = xstrdup ("");
+          u->created = xstrdup ("");
+          u->owner = xstrdup ("");
+          u->annotations = xmalloc0 (sizeof (struct zone_kv));
+          u->annotations[0].key = xstrdup ("org.zone.error");
+          u->annotations[0].value = xstrdup (e->msg);
+          u->n_annotations = 1;
+          (*out)[*n] = u;
+        }
+      if ((*out)[*n])
         (*n)++;
       zerr_free (&e);
     }
@@ -262,6 +287,28 @@ kill_and_wait (struct zone_state *st, zerr **err)
   return 0;
 }
 
+/* Without a state file: the zone's default cgroup (its processes with it; the default name
+   under /zone is zone's own) and its NAT rules by their `zone:ID` tag; leases of zones with no
+   state are reclaimed by the next lease taken.  A zone with its own cgroupsPath cannot be found
+   this way. */
+static int
+delete_without_state (const struct zone_runtime *rt, const char *id, zerr **err)
+{
+  cleanup_free char *name = default_cgroup_name (rt->root, id), *path = NULL;
+  cleanup_strv char **dirs = NULL;
+  int ret;
+
+  if (rt->cgroup_manager == ZONE_CGROUP_CGROUPFS && cgroup_zone_path (NULL, name, &path, NULL) == 0)
+    {
+      dirs = cgroup_existing (path);
+      if ((ret = cgroup_destroy (dirs, dirs, err)) < 0)
+        return ret;
+    }
+  if ((ret = zone_net_remove_rules (id, err)) < 0)
+    return ret;
+  return store_remove (rt->root, id, err);
+}
+
 int
 zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **err)
 {
@@ -277,11 +324,12 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
   ret = store_read_state (dirfd, &st, err);
   if (ret < 0)
     {
-      /* A create killed before its first state write: nothing else can exist yet. */
+      /* No readable state (a create killed before its first write, a torn or emptied file): what
+         the zone owns is found by its id. */
       if (force)
         {
           zerr_free (err);
-          return store_remove (rt->root, id, err);
+          return delete_without_state (rt, id, err);
         }
       return ret;
     }

@@ -303,3 +303,25 @@ load helpers
   [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
   [ -z "$(ls -d /sys/fs/cgroup/*/zone/m2@* /sys/fs/cgroup/zone/m2@* 2>/dev/null)" ]
 }
+
+@test "a torn, empty or missing state.json: list shows the zone, delete --force finds its cgroup and processes by id" {
+  set_idle
+  for how in torn empty missing; do
+    zone run -d "s-$how" > /dev/null
+    pid=$(zone state "s-$how" | jq .pid)
+    case $how in
+      torn) head -c 20 "$ZROOT/s-$how/state.json" > "$ZROOT/s-$how/t" && mv "$ZROOT/s-$how/t" "$ZROOT/s-$how/state.json" ;;
+      empty) : > "$ZROOT/s-$how/state.json" ;;
+      missing) rm "$ZROOT/s-$how/state.json" ;;
+    esac
+    run zone list
+    echo "$output"
+    [[ "$output" == *"s-$how"*unknown* ]]
+    [ "$(zone list --format json | jq -r --arg id "s-$how" '.[] | select(.id == $id) | .status')" = unknown ]
+    zone delete --force "s-$how"
+    [ ! -e "$ZROOT/s-$how" ]
+    # the zone's init is gone, and so is its cgroup
+    ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+    [ -z "$(ls -d /sys/fs/cgroup/*/zone/s-$how@* /sys/fs/cgroup/zone/s-$how@* 2>/dev/null)" ]
+  done
+}
