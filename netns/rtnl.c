@@ -3,6 +3,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -114,18 +115,45 @@ talk_err (struct rtnl *nl, struct nlmsghdr *h, const char *what, zerr **err)
 struct index_query
 {
   int index;
+  char kind[16], alias[64];
 };
+
+static int
+on_linkinfo_attr (const struct nlattr *a, void *data)
+{
+  if (mnl_attr_get_type (a) == IFLA_INFO_KIND && mnl_attr_validate (a, MNL_TYPE_STRING) == 0)
+    snprintf (((struct index_query *) data)->kind, 16, "%s", mnl_attr_get_str (a));
+  return MNL_CB_OK;
+}
+
+static int
+on_link_attr (const struct nlattr *a, void *data)
+{
+  struct index_query *q = data;
+  if (mnl_attr_get_type (a) == IFLA_IFALIAS && mnl_attr_validate (a, MNL_TYPE_STRING) == 0)
+    snprintf (q->alias, sizeof q->alias, "%s", mnl_attr_get_str (a));
+  else if (mnl_attr_get_type (a) == IFLA_LINKINFO && mnl_attr_validate (a, MNL_TYPE_NESTED) == 0)
+    mnl_attr_parse_nested (a, on_linkinfo_attr, q);
+  return MNL_CB_OK;
+}
 
 static int
 on_link (const struct nlmsghdr *h, void *data)
 {
   struct ifinfomsg *ifi = mnl_nlmsg_get_payload (h);
   ((struct index_query *) data)->index = ifi->ifi_index;
+  mnl_attr_parse (h, sizeof *ifi, on_link_attr, data);
   return MNL_CB_OK;
 }
 
 int
 rtnl_link_index (struct rtnl *nl, const char *name, int *index, zerr **err)
+{
+  return rtnl_link_info (nl, name, index, NULL, NULL, err);
+}
+
+int
+rtnl_link_info (struct rtnl *nl, const char *name, int *index, char kind[16], char alias[64], zerr **err)
 {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nlmsghdr *h = start_msg (nl, buf, RTM_GETLINK, 0);
@@ -144,6 +172,10 @@ rtnl_link_index (struct rtnl *nl, const char *name, int *index, zerr **err)
       return zerr_sys (err, "netlink: look up link `%s`", name);
     }
   *index = q.index;
+  if (kind)
+    memcpy (kind, q.kind, 16);
+  if (alias)
+    memcpy (alias, q.alias, 64);
   return 0;
 }
 
@@ -172,7 +204,19 @@ rtnl_bridge_add (struct rtnl *nl, const char *name, uint32_t mtu, int *created, 
       errno = -ret;
       return zerr_sys (err, "netlink: create bridge `%s`", name);
     }
-  return 0;
+  /* zone's mark, the only bridges it changes are the ones that carry it; the kernel takes an
+     alias only on a link that exists. */
+  {
+    int index = 0;
+    if ((ret = rtnl_link_index (nl, name, &index, err)) < 0)
+      return ret;
+    h = start_msg (nl, buf, RTM_NEWLINK, 0);
+    ifi = mnl_nlmsg_put_extra_header (h, sizeof *ifi);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = index;
+    mnl_attr_put_strz (h, IFLA_IFALIAS, RTNL_ZONE_ALIAS);
+    return talk_err (nl, h, "mark the bridge", err);
+  }
 }
 
 int
@@ -253,6 +297,63 @@ rtnl_addr_add (struct rtnl *nl, int index, struct in_addr addr, int prefix, zerr
       return zerr_sys (err, "netlink: add address");
     }
   return 0;
+}
+
+struct overlap_query
+{
+  uint32_t net, mask; /* host order */
+  int exclude;
+  struct rtnl_addr *found;
+};
+
+static int
+on_addr (const struct nlmsghdr *h, void *data)
+{
+  struct overlap_query *q = data;
+  struct ifaddrmsg *ifa = mnl_nlmsg_get_payload (h);
+  struct nlattr *a;
+
+  if (ifa->ifa_family != AF_INET || (int) ifa->ifa_index == q->exclude || q->found->index)
+    return MNL_CB_OK;
+  mnl_attr_for_each (a, h, sizeof *ifa)
+    if (mnl_attr_get_type (a) == IFA_LOCAL && mnl_attr_get_payload_len (a) == 4)
+      {
+        uint32_t addr, mask;
+        memcpy (&addr, mnl_attr_get_payload (a), 4);
+        addr = ntohl (addr);
+        mask = ifa->ifa_prefixlen ? ~0u << (32 - ifa->ifa_prefixlen) : 0;
+        /* Two networks overlap when either holds the other's base: compare with the wider mask. */
+        if ((addr & (mask & q->mask)) == (q->net & (mask & q->mask)))
+          {
+            q->found->index = (int) ifa->ifa_index;
+            q->found->addr.s_addr = htonl (addr);
+            q->found->prefix = ifa->ifa_prefixlen;
+          }
+      }
+  return MNL_CB_OK;
+}
+
+int
+rtnl_addr_overlap (struct rtnl *nl, struct in_addr net, int prefix, int exclude_index, struct rtnl_addr *found,
+                   zerr **err)
+{
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct nlmsghdr *h = start_msg (nl, buf, RTM_GETADDR, NLM_F_DUMP);
+  struct rtgenmsg *g = mnl_nlmsg_put_extra_header (h, sizeof *g);
+  struct overlap_query q = {
+    .net = ntohl (net.s_addr), .mask = prefix ? ~0u << (32 - prefix) : 0, .exclude = exclude_index, .found = found,
+  };
+  int ret;
+
+  g->rtgen_family = AF_INET;
+  memset (found, 0, sizeof *found);
+  ret = talk (nl, h, "list addresses", err, on_addr, &q);
+  if (ret < 0 && !*err)
+    {
+      errno = -ret;
+      return zerr_sys (err, "netlink: list addresses");
+    }
+  return ret < 0 ? ret : found->index != 0;
 }
 
 int

@@ -13,8 +13,13 @@ struct rtnl; /* a NETLINK_ROUTE socket bound in the network namespace it was ope
 int rtnl_open (int netns_fd, struct rtnl **out, zerr **err);
 void rtnl_close (struct rtnl *nl);
 
+/* The alias zone gives the bridges it makes. */
+#define RTNL_ZONE_ALIAS "zone"
+
 /* 0 and *index when the link exists; -ENODEV when it does not. */
 int rtnl_link_index (struct rtnl *nl, const char *name, int *index, zerr **err);
+/* The same, with the link's kind ("bridge", "veth"; "" for a plain device) and alias, if not NULL. */
+int rtnl_link_info (struct rtnl *nl, const char *name, int *index, char kind[16], char alias[64], zerr **err);
 /* Make a bridge (EEXIST is not an error); *created says whether this call made it. */
 int rtnl_bridge_add (struct rtnl *nl, const char *name, uint32_t mtu, int *created, zerr **err);
 /* A veth pair: `host` here, enslaved to master_index, and its peer `peer` born directly in the
@@ -25,6 +30,16 @@ int rtnl_link_del (struct rtnl *nl, int index, zerr **err);
 int rtnl_link_up (struct rtnl *nl, int index, zerr **err);
 /* IPv4 address/prefix on a link (EEXIST is not an error). */
 int rtnl_addr_add (struct rtnl *nl, int index, struct in_addr addr, int prefix, zerr **err);
+struct rtnl_addr
+{
+  int index; /* 0: none */
+  struct in_addr addr;
+  int prefix;
+};
+/* 1 (and *found) when an IPv4 address of a link other than exclude_index lies in net/prefix or
+   its network holds net; 0 when none does. */
+int rtnl_addr_overlap (struct rtnl *nl, struct in_addr net, int prefix, int exclude_index, struct rtnl_addr *found,
+                       zerr **err);
 /* Default route via gw. */
 int rtnl_route_default (struct rtnl *nl, struct in_addr gw, zerr **err);
 

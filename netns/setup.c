@@ -9,6 +9,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +49,79 @@ write_sysctl (const char *path, const char *value, zerr **err)
   return 0;
 }
 
+/* zone changes no interface of the host's but its own bridges: refused before anything is touched. */
+static int
+check_bridge_is_ours (struct rtnl *nl, const struct zone_net *n, zerr **err)
+{
+  char kind[16], alias[64];
+  int index = 0, ret = rtnl_link_info (nl, n->bridge_name, &index, kind, alias, err);
+
+  if (ret == -ENODEV)
+    return 0;
+  if (ret < 0)
+    return ret;
+  if (strcmp (kind, "bridge") != 0)
+    return zerr_set (err, EEXIST, "config.json: annotations.org.zone.net.bridge: `%s` is an interface of the host "
+                                  "that is not a bridge", n->bridge_name);
+  if (strcmp (alias, RTNL_ZONE_ALIAS) != 0)
+    return zerr_set (err, EEXIST, "config.json: annotations.org.zone.net.bridge: `%s` is a bridge zone did not make "
+                                  "(zone uses a bridge of the host's only when its alias is `" RTNL_ZONE_ALIAS "`)",
+                     n->bridge_name);
+  return 0;
+}
+
+/* A subnet the host already has on another interface would give the host a second route to it. */
+static int
+check_subnet_is_free (struct rtnl *nl, const struct zone_net *n, zerr **err)
+{
+  struct rtnl_addr other;
+  char mine[INET_ADDRSTRLEN], theirs[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
+  int bridge = 0, ret;
+
+  if (rtnl_link_index (nl, n->bridge_name, &bridge, NULL) < 0)
+    bridge = 0;
+  if ((ret = rtnl_addr_overlap (nl, n->subnet, n->prefix, bridge, &other, err)) <= 0)
+    return ret;
+  inet_ntop (AF_INET, &n->subnet, mine, sizeof mine);
+  inet_ntop (AF_INET, &other.addr, theirs, sizeof theirs);
+  if_indextoname ((unsigned) other.index, ifname);
+  return zerr_set (err, EEXIST, "config.json: annotations.org.zone.net.subnet: %s/%d overlaps %s/%d of the host's "
+                                "interface `%s`", mine, n->prefix, theirs, other.prefix, ifname);
+}
+
+/* Bridges are the host's, whatever the runtime root: one host-wide lock orders the check,
+   the creation and the marking of a bridge between concurrent creates. */
+#define NET_LOCK "/run/lock/zone-net.lock"
+
+static int
+lock_host_net (zerr **err)
+{
+  int fd;
+  mkdir ("/run/lock", 01777);
+  fd = open (NET_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return zerr_sys (err, "open `" NET_LOCK "`");
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        return zerr_sys (err, "lock `" NET_LOCK "`");
+      }
+  return fd;
+}
+
 /* The bridge with the gateway address, up; forwarding on; 127.0.0.1 may be routed to it. */
 static int
 ensure_bridge (struct rtnl *nl, const struct zone_net *n, int *index, zerr **err)
 {
+  cleanup_close int lock = lock_host_net (err);
   char path[128];
   int created = 0, ret;
 
-  if ((ret = rtnl_bridge_add (nl, n->bridge_name, n->mtu, &created, err)) < 0
+  if (lock < 0)
+    return lock;
+  if ((ret = check_bridge_is_ours (nl, n, err)) < 0 || (ret = check_subnet_is_free (nl, n, err)) < 0
+      || (ret = rtnl_bridge_add (nl, n->bridge_name, n->mtu, &created, err)) < 0
       || (ret = rtnl_link_index (nl, n->bridge_name, index, err)) < 0
       || (ret = rtnl_addr_add (nl, *index, n->gateway, n->prefix, err)) < 0
       || (ret = rtnl_link_up (nl, *index, err)) < 0)
@@ -159,9 +227,12 @@ zone_net_teardown (const char *root, const char *id, const struct zone_net *n, c
   if (last)
     {
       /* The subnet's last zone: its bridge and the bridge's rules go too. */
+      cleanup_close int lock = lock_host_net (NULL);
       snprintf (tag, sizeof tag, "zone-bridge:%s", n->bridge_name);
       keep_first (nat_remove (tag, &e), &first, err, &e);
-      if (nl && rtnl_link_index (nl, n->bridge_name, &index, NULL) == 0)
+      char kind[16], alias[64];
+      if (nl && rtnl_link_info (nl, n->bridge_name, &index, kind, alias, NULL) == 0
+          && strcmp (alias, RTNL_ZONE_ALIAS) == 0)
         rtnl_link_del (nl, index, NULL);
     }
   return first;

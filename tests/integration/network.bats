@@ -159,3 +159,55 @@ teardown() {
   [ ! -e "$ZROOT/v2" ]
   [ "$(ip -o link show type veth | grep -c ' zv')" -eq 0 ]
 }
+
+@test "hostile network settings: an interface that is not zone's bridge, or a subnet the host has, is refused before anything is touched" {
+  set_args true
+  # (interfaces of the test's own; never the host's)
+  ip link add ztdummy0 type veth peer name ztdummy0p
+  ip link add ztforeign0 type bridge
+  ip link add ztnet0 type veth peer name ztnet0p
+  ip addr add 10.98.7.1/24 dev ztnet0
+  lnet=$(cat /proc/sys/net/ipv4/conf/ztdummy0/route_localnet)
+  BR=ztdummy0 net_cfg
+  run zone create h1
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"annotations.org.zone.net.bridge: \`ztdummy0\` is an interface of the host that is not a bridge"* ]]
+  BR=ztforeign0 net_cfg
+  run zone create h2
+  [[ "$output" == *"\`ztforeign0\` is a bridge zone did not make"* ]]
+  # neither was changed: no address, still down, route_localnet as it was
+  for i in ztdummy0 ztforeign0; do
+    [ -z "$(ip -4 -o addr show dev $i)" ]
+    ip -o link show $i | grep -qv "state UP"
+  done
+  [ "$(cat /proc/sys/net/ipv4/conf/ztdummy0/route_localnet)" = "$lnet" ]
+  # a subnet that overlaps one the host has on another interface, either way round
+  for sn in 10.98.0.0/16 10.98.7.128/25; do
+    SUBNET=$sn net_cfg
+    run zone create h3
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"annotations.org.zone.net.subnet: $sn overlaps 10.98.7.1/24 of the host's interface \`ztnet0\`"* ]]
+  done
+  ! ip link show "$BR" > /dev/null 2>&1
+  [ -z "$(ls -A "$ZROOT")" ]
+  ip link del ztdummy0; ip link del ztforeign0; ip link del ztnet0
+}
+
+@test "a bridge zone made carries its mark, and a bridge of the host's that carries it may be used" {
+  set_idle
+  net_cfg
+  zone run -d m1 > /dev/null
+  [ "$(cat /sys/class/net/$BR/ifalias)" = zone ]
+  zone delete -f m1
+  ! ip link show "$BR" > /dev/null 2>&1
+  # an operator's bridge, marked for zone: used, and left in place after the last zone
+  ip link add ztmine0 type bridge
+  echo zone > /sys/class/net/ztmine0/ifalias
+  BR=ztmine0 net_cfg
+  zone run -d m2 > /dev/null
+  [ -n "$(zone state m2 | jq -r '.annotations["org.zone.net.address"]')" ]
+  zone delete -f m2
+  ip link del ztmine0 2>/dev/null || true
+}
