@@ -104,7 +104,7 @@ static int
 talk_err (struct rtnl *nl, struct nlmsghdr *h, const char *what, zerr **err)
 {
   int ret = talk (nl, h, what, err, NULL, NULL);
-  if (ret < 0 && !*err)
+  if (ret < 0 && (err == NULL || *err == NULL))
     {
       errno = -ret;
       return zerr_sys (err, "netlink: %s", what);
@@ -348,7 +348,7 @@ rtnl_addr_overlap (struct rtnl *nl, struct in_addr net, int prefix, int exclude_
   g->rtgen_family = AF_INET;
   memset (found, 0, sizeof *found);
   ret = talk (nl, h, "list addresses", err, on_addr, &q);
-  if (ret < 0 && !*err)
+  if (ret < 0 && (err == NULL || *err == NULL))
     {
       errno = -ret;
       return zerr_sys (err, "netlink: list addresses");
