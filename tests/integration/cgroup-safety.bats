@@ -25,7 +25,8 @@ make_cgroup() { # PATH
     for part in ${1//\// }; do
       dir=$dir/$part
       mkdir -p "$dir"
-      if [ -f "$dir/cpuset.cpus" ] && [ -z "$(cat "$dir/cpuset.cpus")" ]; then
+      # v1 cpuset takes no task until cpus and mems are set (v2 inherits them)
+      if [ "$(stat -f -c %T "$h")" = cgroupfs ] && [ -f "$dir/cpuset.cpus" ] && [ -z "$(cat "$dir/cpuset.cpus")" ]; then
         cat "$(dirname "$dir")/cpuset.cpus" > "$dir/cpuset.cpus"
         cat "$(dirname "$dir")/cpuset.mems" > "$dir/cpuset.mems"
       fi
