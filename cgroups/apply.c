@@ -147,6 +147,51 @@ enable_controller (const char *dir, const char *ctrl, zerr **err)
   return 0;
 }
 
+/* The linux.resources field a cgroup file is written from, for an error the kernel gives. */
+static const char *
+resource_field (const char *file)
+{
+  static const char *const map[][2] = {
+    { "cpuset.cpus", "cpu.cpus" },
+    { "cpuset.mems", "cpu.mems" },
+    { "cpu.shares", "cpu.shares" },
+    { "cpu.weight", "cpu.shares" },
+    { "cpu.cfs_quota_us", "cpu.quota" },
+    { "cpu.cfs_period_us", "cpu.period" },
+    { "cpu.max.burst", "cpu.burst" },
+    { "cpu.max", "cpu.quota" },
+    { "cpu.cfs_burst_us", "cpu.burst" },
+    { "cpu.rt_runtime_us", "cpu.realtimeRuntime" },
+    { "cpu.rt_period_us", "cpu.realtimePeriod" },
+    { "cpu.idle", "cpu.idle" },
+    { "memory.limit_in_bytes", "memory.limit" },
+    { "memory.max", "memory.limit" },
+    { "memory.soft_limit_in_bytes", "memory.reservation" },
+    { "memory.low", "memory.reservation" },
+    { "memory.memsw.limit_in_bytes", "memory.swap" },
+    { "memory.swap.max", "memory.swap" },
+    { "memory.swappiness", "memory.swappiness" },
+    { "memory.oom_control", "memory.disableOOMKiller" },
+    { "pids.max", "pids.limit" },
+    { "blkio.weight_device", "blockIO.weightDevice" },
+    { "blkio.leaf_weight_device", "blockIO.weightDevice" },
+    { "blkio.weight", "blockIO.weight" },
+    { "blkio.leaf_weight", "blockIO.leafWeight" },
+    { "io.weight", "blockIO.weight" },
+    { "blkio.throttle.", "blockIO.throttle" },
+    { "io.max", "blockIO.throttle" },
+    { "hugetlb.", "hugepageLimits" },
+    { "devices.", "devices" },
+    { "net_cls.", "network.classID" },
+    { "net_prio.", "network.priorities" },
+    { "rdma.", "rdma" },
+  };
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strncmp (file, map[i][0], strlen (map[i][0])) == 0)
+      return map[i][1];
+  return "unified";
+}
+
 static int
 write_existing (const char *dir, const char *file, const char *value)
 {
@@ -210,7 +255,8 @@ cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_
                 : r2 == -EINVAL && strcmp (x->file, "memory.limit_in_bytes") == 0
                     ? zerr_set (err, EINVAL, "cgroup: memory limit %s is above the zone's memory + swap limit: set "
                                              "the swap limit too (memory.swap, --memory-swap)", x->value)
-                    : zerr_sys (err, "cgroup: write `%s` to %s", x->value, x->file);
+                    : zerr_sys (err, "linux.resources.%s: the kernel refused `%s` for %s", resource_field (x->file),
+                                x->value, x->file);
           }
       }
   free (failed);

@@ -121,7 +121,7 @@ cmd_update (int argc, char **argv)
       else if (c == 'L')
         return usage_error ("update: %s: Intel RDT is not supported", "--l3-cache-schema/--mem-bw-schema");
       else
-        return usage_error ("%s: bad option (see zone --help)", "update");
+        return bad_flag ("update", argv);
     }
   if (need_id (argc, argv, "update", &id))
     return 1;
@@ -225,7 +225,7 @@ cmd_events (int argc, char **argv)
             return usage_error ("events: --interval `%s` is not a duration such as 5s or 100ms", optarg);
         }
       else
-        return usage_error ("%s: bad option (see zone --help)", "events");
+        return bad_flag ("events", argv);
     }
   if (need_id (argc, argv, "events", &id))
     return 1;

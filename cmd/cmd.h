@@ -11,6 +11,8 @@ extern struct zone_runtime runtime;
 void log_error (const char *msg);
 /* Report err and return the exit status 1. */
 int fail (zerr **err);
+/* Report the flag getopt refused at argv[optind - 1], for cmd (NULL: a global flag), and return 1. */
+int bad_flag (const char *cmd, char **argv);
 /* Report fmt (with one %s for arg) and return 1. */
 int usage_error (const char *fmt, const char *arg);
 /* --preserve-fds N: 0 or -1 after reporting. */

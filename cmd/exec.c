@@ -164,7 +164,7 @@ cmd_exec (int argc, char **argv)
         case 'I':
           break;
         default:
-          return usage_error ("%s: bad option (see zone --help)", "exec");
+          return bad_flag ("exec", argv);
         }
     }
   if (need_id (argc, argv, "exec", &id))
@@ -260,7 +260,7 @@ cmd_ps (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "+f:", opts, NULL)) != -1)
     {
       if (c != 'f')
-        return usage_error ("%s: bad option (see zone --help)", "ps");
+        return bad_flag ("ps", argv);
       if (strcmp (optarg, "json") != 0 && strcmp (optarg, "table") != 0)
         return usage_error ("ps: unknown format `%s` (table or json)", optarg);
       json = optarg[0] == 'j';

@@ -69,6 +69,23 @@ fail (zerr **err)
 }
 
 int
+bad_flag (const char *cmd, char **argv)
+{
+  const char *arg = argv[optind - 1];
+  char flag[128], buf[512];
+
+  /* getopt's own message is off (opterr = 0): this is the one line. */
+  if (optopt && arg[0] == '-' && arg[1] != '-')
+    snprintf (flag, sizeof flag, "-%c", optopt);
+  else
+    snprintf (flag, sizeof flag, "%.*s", (int) strcspn (arg, "="), arg);
+  snprintf (buf, sizeof buf, "%s%sbad flag `%s`: unknown, or missing its value (see zone --help)", cmd ? cmd : "",
+            cmd ? ": " : "", flag);
+  log_error (buf);
+  return 1;
+}
+
+int
 usage_error (const char *fmt, const char *arg)
 {
   char buf[512];
@@ -227,7 +244,7 @@ cmd_create_or_run (int argc, char **argv, bool run)
         case 'S':
           break;
         default:
-          return usage_error ("%s: bad option (see zone --help)", run ? "run" : "create");
+          return bad_flag (run ? "run" : "create", argv);
         }
     }
   if (need_id (argc, argv, run ? "run" : "create", &id))
@@ -258,7 +275,11 @@ cmd_simple (int argc, char **argv, const char *name, int (*fn) (const struct zon
   zerr *err = NULL;
   optind = 1;
   if (argc > 1 && argv[1][0] == '-' && strcmp (argv[1], "--") != 0)
-    return usage_error ("%s: unknown flag `%s`", argv[1]);
+    {
+      char buf[128];
+      snprintf (buf, sizeof buf, "%s: unknown flag `%%s`", name);
+      return usage_error (buf, argv[1]);
+    }
   if (argc > 1 && strcmp (argv[1], "--") == 0)
     optind = 2;
   if (need_id (argc, argv, name, &id))
@@ -293,7 +314,7 @@ cmd_kill (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "a", opts, NULL)) != -1)
     {
       if (c != 'a')
-        return usage_error ("%s: bad option", "kill");
+        return bad_flag ("kill", argv);
       all = true;
     }
   if (need_id (argc, argv, "kill", &id))
@@ -322,7 +343,7 @@ cmd_delete (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "f", opts, NULL)) != -1)
     {
       if (c != 'f')
-        return usage_error ("%s: bad option", "delete");
+        return bad_flag ("delete", argv);
       force = true;
     }
   if (need_id (argc, argv, "delete", &id))
@@ -345,7 +366,7 @@ cmd_stop (int argc, char **argv)
       char *end;
       long n;
       if (c != 't')
-        return usage_error ("%s: bad option", "stop");
+        return bad_flag ("stop", argv);
       n = strtol (optarg, &end, 10);
       if (*end || n < 0 || n > 86400)
         return usage_error ("stop: --timeout `%s` is not a number of seconds", optarg);
@@ -381,7 +402,7 @@ cmd_list (int argc, char **argv)
       else if (c == 'f')
         return usage_error ("list: unknown format `%s` (table or json)", optarg);
       else
-        return usage_error ("%s: bad option", "list");
+        return bad_flag ("list", argv);
     }
   if (optind < argc)
     return usage_error ("unexpected argument `%s`", argv[optind]);
@@ -450,7 +471,7 @@ cmd_spec (int argc, char **argv)
       else if (c == 'r')
         rootless = true;
       else
-        return usage_error ("%s: bad option", "spec");
+        return bad_flag ("spec", argv);
     }
   if (optind < argc)
     return usage_error ("unexpected argument `%s`", argv[optind]);
@@ -517,6 +538,7 @@ main (int argc, char **argv)
   const char *cmd;
   int c, optind_saved;
 
+  opterr = 0;
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     {
       switch (c)
@@ -563,7 +585,7 @@ main (int argc, char **argv)
           print_help ();
           return 0;
         default:
-          return usage_error ("%s", "unknown global option (see zone --help)");
+          return bad_flag (NULL, argv);
         }
     }
   if (optind >= argc)

@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -189,6 +191,64 @@ check_without_mount_ns (const struct zone_config *c, zerr **err)
   return 0;
 }
 
+/* Only sysctls the kernel keeps per namespace, and only in a namespace of the zone's own: any
+   other would change the host (runc's rule). */
+static int
+check_sysctls (const struct zone_config *c, zerr **err)
+{
+  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                     "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+  for (size_t i = 0; i < c->n_sysctl; i++)
+    {
+      const char *k = c->sysctl[i].key;
+      int need = 0;
+      const struct zone_namespace *ns;
+      for (size_t j = 0; j < sizeof ipc / sizeof ipc[0]; j++)
+        if (strcmp (k, ipc[j]) == 0)
+          need = CLONE_NEWIPC;
+      if (strncmp (k, "fs.mqueue.", 10) == 0)
+        need = CLONE_NEWIPC;
+      else if (strncmp (k, "net.", 4) == 0)
+        need = CLONE_NEWNET;
+      else if (strcmp (k, "kernel.domainname") == 0)
+        need = CLONE_NEWUTS;
+      if (need == 0)
+        return zerr_set (err, EINVAL, "config.json: linux.sysctl.%s: not allowed for a zone: the kernel does not "
+                                      "keep it per namespace, so it would change the host", k);
+      ns = zone_config_namespace (c, need);
+      if (ns == NULL)
+        return zerr_set (err, EINVAL, "config.json: linux.sysctl.%s: needs a %s namespace of the zone's own", k,
+                         zone_namespace_name (need));
+    }
+  return 0;
+}
+
+/* A namespace to join must be one of the kind it is listed as: setns would say only EINVAL or
+   EPERM, far from the cause. */
+static int
+check_namespace_paths (const struct zone_config *c, zerr **err)
+{
+  for (size_t i = 0; i < c->n_namespaces; i++)
+    {
+      const struct zone_namespace *ns = &c->namespaces[i];
+      cleanup_close int fd = -1;
+      int type;
+      if (ns->path == NULL)
+        continue;
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return zerr_sys (err, "config.json: linux.namespaces[%zu].path: `%s`", i, ns->path);
+      type = ioctl (fd, NS_GET_NSTYPE);
+      if (type >= 0 && type != ns->flag)
+        return zerr_set (err, EINVAL, "config.json: linux.namespaces[%zu].path: `%s` is not a %s namespace", i,
+                         ns->path, zone_namespace_name (ns->flag));
+      if (type < 0)
+        return zerr_set (err, EINVAL, "config.json: linux.namespaces[%zu].path: `%s` is not a namespace", i,
+                         ns->path);
+    }
+  return 0;
+}
+
 static int
 check_config (const struct zone_config *c, const char *rootfs, const struct zone_create_opts *o, bool console,
               zerr **err)
@@ -200,6 +260,10 @@ check_config (const struct zone_config *c, const char *rootfs, const struct zone
     return -EINVAL;
   if (stat (rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
     return zerr_set (err, ENOENT, "config.json: root.path: rootfs `%s` does not exist or is not a directory", rootfs);
+  if (strcmp (rootfs, "/") == 0)
+    return zerr_set (err, EINVAL, "config.json: root.path: it is the host's root directory");
+  if (check_namespace_paths (c, err) < 0 || check_sysctls (c, err) < 0)
+    return -EINVAL;
   if (c->process->terminal && !console)
     return zerr_set (err, EINVAL, "config.json: process.terminal: a terminal needs --console-socket (or `run` in "
                                   "the foreground)");

@@ -147,6 +147,9 @@ build_process (struct zone_config *c, const struct zone_exec_opts *o, zerr **err
     }
   for (size_t i = 0; o->caps && o->caps[i]; i++)
     {
+      /* The flag's own error: config.json is not where this name came from. */
+      if (!process_cap_known (o->caps[i]))
+        return zerr_set (err, EINVAL, "--cap: unknown capability `%s`", o->caps[i]);
       /* As runc: the capability is added to every set that makes it usable. */
       strv_append (&p->caps.bounding, o->caps[i]);
       strv_append (&p->caps.effective, o->caps[i]);

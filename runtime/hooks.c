@@ -28,29 +28,45 @@ run_one (const struct zone_hook *h, const char *what, const char *state_json, ze
 {
   static char *const empty_env[] = { NULL };
   char *default_args[] = { h->path, NULL };
-  cleanup_close int pidfd = -1;
-  int in[2], status = 0;
+  cleanup_close int pidfd = -1, report = -1;
+  int in[2], rep[2], status = 0, exec_errno = 0;
   pid_t pid;
 
   if (pipe2 (in, O_CLOEXEC) < 0)
     return zerr_sys (err, "%s: pipe", what);
+  if (pipe2 (rep, O_CLOEXEC) < 0)
+    {
+      close (in[0]);
+      close (in[1]);
+      return zerr_sys (err, "%s: pipe", what);
+    }
   pid = fork ();
   if (pid < 0)
     {
       close (in[0]);
       close (in[1]);
+      close (rep[0]);
+      close (rep[1]);
       return zerr_sys (err, "%s: fork", what);
     }
   if (pid == 0)
     {
+      /* A failed exec is told to the runtime through fd 3 (closed by a successful exec), which
+         makes it the one line of the error, instead of a line of our own on stderr. */
       dup2 (in[0], 0);
-      close_fds_from (3);
+      dup2 (rep[1], 3);
+      fcntl (3, F_SETFD, FD_CLOEXEC);
+      close_fds_from (4);
       signal (SIGPIPE, SIG_DFL);
       execve (h->path, h->args ? h->args : default_args, h->env ? h->env : empty_env);
-      fprintf (stderr, "zone: %s: exec `%s`: %s\n", what, h->path, strerror (errno));
+      exec_errno = errno;
+      if (write (3, &exec_errno, sizeof exec_errno) < 0)
+        _exit (127);
       _exit (127);
     }
   close (in[0]);
+  close (rep[1]);
+  report = rep[0];
   pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   /* A hook need not read its stdin: ignore EPIPE. */
   {
@@ -69,6 +85,11 @@ run_one (const struct zone_hook *h, const char *what, const char *state_json, ze
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return zerr_sys (err, "%s: wait", what);
+  if (read (report, &exec_errno, sizeof exec_errno) == sizeof exec_errno)
+    {
+      errno = exec_errno;
+      return zerr_sys (err, "%s: exec `%s`", what, h->path);
+    }
   if (WIFSIGNALED (status))
     return zerr_set (err, EIO, "%s: `%s` was killed by signal %d", what, h->path, WTERMSIG (status));
   if (WEXITSTATUS (status) != 0)

@@ -106,6 +106,13 @@ process_apply_oom_score_adj (const struct zone_process *p, zerr **err)
   }
 static const char *const cap_list_names[5] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
 
+bool
+process_cap_known (const char *name)
+{
+  cap_value_t v;
+  return strncasecmp (name, "CAP_", 4) == 0 && cap_from_name (name, &v) == 0;
+}
+
 int
 process_validate_caps (const struct zone_process *p, zerr **err)
 {

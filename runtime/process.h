@@ -2,6 +2,7 @@
 #ifndef ZONE_RUNTIME_PROCESS_H
 #define ZONE_RUNTIME_PROCESS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "../spec/config.h"
@@ -23,6 +24,8 @@ char *passwd_home (const char *passwd, uid_t uid);
    "/" when the user is not there, as runc does), and LISTEN_FDS/LISTEN_PID
    when listen_fds systemd sockets are passed on. */
 char **process_environment (const struct zone_process *p, int listen_fds);
+/* Whether name (CAP_...) is a capability this host knows. */
+bool process_cap_known (const char *name);
 /* Check that every capability name is known: error names the JSON path. */
 int process_validate_caps (const struct zone_process *p, zerr **err);
 /* process.scheduler and process.ioPriority for the calling process. */

@@ -12,17 +12,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The id as it may be shown: at most 40 characters, anything but printable ASCII as \xNN, so that
+   a bad id can neither break the one-line error nor forge a line of a log. */
+static void
+quote_id (const char *id, char out[200])
+{
+  size_t n = 0, i = 0;
+  for (; id[i] && i < 40 && n < 190; i++)
+    {
+      unsigned char c = (unsigned char) id[i];
+      n += (size_t) snprintf (out + n, 200 - n, c >= 0x20 && c < 0x7f && c != '`' ? "%c" : "\\x%02x", c);
+    }
+  snprintf (out + n, 200 - n, "%s", id[i] ? "..." : "");
+}
+
 int
 store_validate_id (const char *id, zerr **err)
 {
   size_t len = strlen (id);
+  char shown[200];
+
   if (len == 0 || len > ZONE_ID_MAX)
     return zerr_set (err, EINVAL, "invalid container id: must be 1 to %d characters", ZONE_ID_MAX);
+  quote_id (id, shown);
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return zerr_set (err, EINVAL, "invalid container id `%s`", id);
+    return zerr_set (err, EINVAL, "invalid container id `%s`", shown);
   for (const char *p = id; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("_+-.", *p)))
-      return zerr_set (err, EINVAL, "invalid container id `%s`: only letters, digits and _+-. are allowed", id);
+      return zerr_set (err, EINVAL, "invalid container id `%s`: only letters, digits and _+-. are allowed", shown);
   return 0;
 }
 

@@ -7,9 +7,11 @@
 #include "../spec/state.h"
 #include "../util/error.h"
 
-#define ZONE_ID_MAX 1024
+/* Room for the id in one file name (255) with what zone adds to it: "@HASH" in a cgroup name,
+   "zone-" and ".scope" in a systemd unit. */
+#define ZONE_ID_MAX 240
 
-/* An id is 1..1024 of [A-Za-z0-9_+.-], not "." or "..": safe as one path component. */
+/* An id is 1..240 of [A-Za-z0-9_+.-] (runc's set), not "." or "..": safe as one path component. */
 int store_validate_id (const char *id, zerr **err);
 /* Create <root>/<id> (failing if it exists) and lock it.  Returns the locked dir fd. */
 int store_create (const char *root, const char *id, zerr **err);

@@ -502,6 +502,13 @@ parse_devices (const char *file, yajl_val linux_, struct zone_config *c, zerr **
           cleanup_free char *pp = json_path_join (path, "path");
           return bad (F, pp, "must be an absolute path", err);
         }
+      /* A node is made in the rootfs itself: below /dev it goes with the zone's /dev tmpfs, anywhere
+         else it would stay in the bundle's files after delete. */
+      if (strncmp (d->path, "/dev/", 5) != 0 || strstr (d->path, "/../") || strcmp (d->path + strlen (d->path) - 3, "/..") == 0)
+        {
+          cleanup_free char *pp = json_path_join (path, "path");
+          return bad (F, pp, "must be a path below /dev, without `..`", err);
+        }
       if ((ret = json_get_string (F, e, path, "type", true, &type, err)) < 0)
         return ret;
       if (strlen (type) != 1 || strchr ("cubp", type[0]) == NULL)

@@ -325,3 +325,48 @@ load helpers
     [ -z "$(ls -d /sys/fs/cgroup/*/zone/s-$how@* /sys/fs/cgroup/zone/s-$how@* 2>/dev/null)" ]
   done
 }
+
+# `zone ARGS...` must fail with exactly one line that contains WANT, and leave no zone.
+one_line_error() { # WANT ARGS...
+  local want=$1
+  shift
+  run zone "$@"
+  echo "zone $*: $output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"$want"* ]]
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null | grep -v '^net:')" ]
+}
+
+@test "one clear line for every error: flags, ids, hooks, root, namespaces, sysctls, devices, caps, resources" {
+  set_args true
+  one_line_error "create: bad flag \`--bogus\`" create --bogus x
+  one_line_error "bad flag \`--nope\`" --nope list
+  one_line_error 'invalid container id `a\x0ab`' create "$(printf 'a\nb')"
+  one_line_error "must be 1 to 240 characters" create "$(head -c 256 /dev/zero | tr '\0' a)"
+  cfg '.hooks.prestart = [{"path": "/nonexistent/hook"}]'
+  one_line_error "hooks.prestart[0]: exec \`/nonexistent/hook\`: No such file or directory" run h1
+  cfg 'del(.hooks)'
+  ln -s / "$BATS_TEST_TMPDIR/hostroot"
+  cfg --arg r "$BATS_TEST_TMPDIR/hostroot" '.root.path = $r'
+  one_line_error "root.path: it is the host's root directory" run r1
+  cfg --arg r "$ZONE_TEST_ROOTFS" '.root.path = $r'
+  cfg '.linux.namespaces |= map(if .type == "uts" then .path = "/proc/self/ns/net" else . end)'
+  one_line_error "linux.namespaces[3].path: \`/proc/self/ns/net\` is not a uts namespace" run n1
+  cfg '.linux.namespaces |= map(if .type == "uts" then del(.path) else . end)'
+  cfg '.linux.sysctl = {"kernel.sysrq": "1"}'
+  one_line_error "linux.sysctl.kernel.sysrq: not allowed for a zone" run s1
+  cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"} | .linux.namespaces |= map(select(.type != "network"))'
+  one_line_error "linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the zone's own" run s2
+  cfg 'del(.linux.sysctl) | .linux.namespaces += [{"type": "network"}]'
+  cfg '.linux.devices = [{"path": "/dev/../etc/evil", "type": "c", "major": 1, "minor": 3}]'
+  one_line_error "linux.devices[0].path: must be a path below /dev, without \`..\`" run d1
+  cfg 'del(.linux.devices) | .linux.resources.cpu = {"cpus": "4095"}'
+  one_line_error "linux.resources.cpu.cpus: the kernel refused \`4095\` for cpuset.cpus" run c1
+  cfg 'del(.linux.resources.cpu)'
+  set_idle
+  zone run -d e1 > /dev/null
+  run zone exec --cap CAP_BOGUS e1 true
+  [ "$status" -ne 0 ]
+  [ "$output" = "zone: --cap: unknown capability \`CAP_BOGUS\`" ]
+}
