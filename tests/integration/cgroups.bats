@@ -163,7 +163,9 @@ cpu_ns() {
   [ "$(zone_status dz)" = running ]
   # nothing was written: the kernel's defaults stand
   cpu=$(cg_dir dz cpu)
-  if [ -f "$cpu/cpu.shares" ]; then [ "$(cat "$cpu/cpu.shares")" = 1024 ]; else [ "$(cat "$cpu/cpu.weight")" = 100 ]; fi
+  # (on v2 the cpu controller is not even enabled for a zone that sets nothing of it)
+  if [ -f "$cpu/cpu.shares" ]; then [ "$(cat "$cpu/cpu.shares")" = 1024 ]; fi
+  if [ -f "$cpu/cpu.weight" ]; then [ "$(cat "$cpu/cpu.weight")" = 100 ]; fi
   mem=$(cg_dir dz memory)
   [ "$(cat "$mem/memory.limit_in_bytes" 2>/dev/null || cat "$mem/memory.max")" != 0 ]
   [ -n "$(cat "$(cg_dir dz cpuset)/cpuset.cpus" 2>/dev/null || echo v2)" ]
