@@ -427,7 +427,12 @@ serve_init (int sock, const struct zone_config *c, const struct zone_state *st, 
         started = zone_state_to_json (&as_created, true);
         if (sync_send (sock, SYNC_HOOKS_DONE, 0, json) < 0 || sync_send (sock, SYNC_HOOKS_DONE, 0, started) < 0)
           {
-            ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
+            /* The init may have failed (a createContainer hook) and gone before our second answer:
+               its reason is still in the socket. */
+            if (sync_recv (sock, m) == 0 && m->type == SYNC_ERROR)
+              ret = zerr_set (err, m->code, "%s", m->msg);
+            else
+              ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
             break;
           }
       }

@@ -69,34 +69,44 @@ teardown() {
   zone_teardown
 }
 
-# Delete every zone of the test, then fail if anything of them is left.
+# The tag zone gives the default cgroup of a zone under a root other than its default: FNV-1a
+# of the root's real path, as runtime/create.c computes it.
+root_tag() {
+  local h=2166136261 c
+  for c in $(printf '%s' "$(realpath "$1")" | od -An -tu1); do
+    h=$(( ((h ^ c) * 16777619) & 0xffffffff ))
+  done
+  printf '%08x' "$h"
+}
+
+# Delete every zone of the test, then fail if anything of them is left.  Only this test's zones
+# are looked for (their ids, cgroups, veths and rules), so that other zones on the host, or
+# another checkout's suite running at the same time, do not count.
 zone_teardown() {
-  local id left=""
+  local id left="" veths="" ids="" tag cgs v
   if [ -d "$ZROOT" ]; then
-    for id in $(ls "$ZROOT" | grep -v :); do
+    ids=$(ls "$ZROOT" | grep -v :)
+    for id in $ids; do
+      v=$(jq -r '.netVeth // empty' "$ZROOT/$id/state.json" 2>/dev/null || true)
+      veths="$veths $v"
       zone delete --force "$id" || true
     done
     [ -z "$(ls -A "$ZROOT")" ] || left="$left state:$(ls "$ZROOT")"
+    tag=$(root_tag "$ZROOT")
+    cgs=$(ls -d /sys/fs/cgroup/*/zone/*@"$tag" /sys/fs/cgroup/zone/*@"$tag" 2>/dev/null || true)
+    [ -z "$cgs" ] || left="$left cgroups:$(echo $cgs)"
   fi
-  # Nothing of a zone may stay: mounts under the test dir, cgroups named after its zones.
+  # Nothing of a zone may stay: mounts under the test dir, veths, nftables rules.
   if grep -q "$BATS_TEST_TMPDIR" /proc/self/mountinfo; then
     left="$left mounts:$(grep -c "$BATS_TEST_TMPDIR" /proc/self/mountinfo)"
   fi
-  local cgs
-  cgs=$(find /sys/fs/cgroup/*/zone /sys/fs/cgroup/zone -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
-  if [ -n "$cgs" ]; then
-    left="$left cgroups:$(echo $cgs)"
-  fi
-  # networking: a killed zone's network namespace (and so its veth) goes a moment later
-  for _ in $(seq 50); do
-    ip -br link 2>/dev/null | grep -q '^zv' || break
-    sleep 0.1
+  for v in $veths; do
+    ip link show "$v" > /dev/null 2>&1 && left="$left veth:$v"
   done
-  if ip -br link 2>/dev/null | grep -q '^zv'; then
-    left="$left veths:$(ip -br link | awk '/^zv/ {print $1}' | tr '\n' ' ')"
-  fi
-  if command -v nft > /dev/null && nft list ruleset 2>/dev/null | grep -q 'comment "zone:'; then
-    left="$left nftables-rules"
+  if command -v nft > /dev/null; then
+    for id in $ids; do
+      nft list ruleset 2>/dev/null | grep -q "comment \"zone:$id\"" && left="$left nftables-rules:$id"
+    done
   fi
   if [ -n "$left" ]; then
     echo "left behind:$left" >&2

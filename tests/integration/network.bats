@@ -4,8 +4,16 @@
 
 load helpers
 
-BR=zt0
-SUBNET=10.99.0.0/24
+# Names, addresses and ports of this run's own (tests/integration/run picks N), so that two
+# checkouts can run the suite at once.
+N=${ZONE_TEST_NET:-0}
+BR=zt$N
+NET=10.99.$N
+SUBNET=$NET.0/24
+UP=zt-up$N
+UPLINK=ztup$N
+UPNET=198.18.$N
+PORT=$((18000 + N * 10))
 
 net_cfg() { # extra annotations as jq object text
   cfg --arg br "$BR" --arg sn "$SUBNET" --argjson extra "${1:-{\}}" \
@@ -15,8 +23,9 @@ net_cfg() { # extra annotations as jq object text
 zone_addr() { zone state "$1" | jq -r '.annotations["org.zone.net.address"]'; }
 
 teardown() {
-  ip netns del zt-upstream 2>/dev/null || true
-  ip link del ztup0 2>/dev/null || true
+  ip netns del $UP 2>/dev/null || true
+  ip link del $UPLINK 2>/dev/null || true
+  for l in ztdummy$N ztforeign$N ztnet$N ztmine$N; do ip link del $l 2>/dev/null || true; done
   zone_teardown
   # the bridge and zone's table go with the last zone of the subnet
   if ip link show "$BR" > /dev/null 2>&1; then echo "left behind: bridge $BR" >&2; return 1; fi
@@ -38,29 +47,29 @@ teardown() {
   net_cfg
   own_rootfs
   cfg '.root.readonly = false'
-  set_args sh -c 'nc -l -p 5000 > /tmp/got; sleep 30'
+  set_args sh -c 'while true; do nc -l -p 5000 >> /tmp/got; done'
   zone run -d a > /dev/null
   set_args sh -c 'ip -4 -o addr show eth0; ip route; sleep 30'
   zone run -d b > "$BATS_TEST_TMPDIR/b.out"
   a=$(zone_addr a)
   b=$(zone_addr b)
   [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]
-  [[ "$a" == 10.99.0.* ]] && [[ "$b" == 10.99.0.* ]]
+  [[ "$a" == $NET.* ]] && [[ "$b" == $NET.* ]]
   # the zone sees its address and the default route through the bridge
-  wait_for "grep -q 'default via 10.99.0.1' $BATS_TEST_TMPDIR/b.out"
+  wait_for "grep -q 'default via $NET.1' $BATS_TEST_TMPDIR/b.out"
   grep -q "inet $b/24" "$BATS_TEST_TMPDIR/b.out"
-  zone exec b sh -c "echo hello-from-b | nc $a 5000"
-  wait_for "grep -q hello-from-b $ROOTFS/tmp/got"
+  # the listener may not be up yet: send until it has the message
+  wait_for "zone exec b sh -c 'echo hello-from-b | nc $a 5000'; grep -q hello-from-b $ROOTFS/tmp/got"
   # both are listed with their addresses
   [ "$(zone list --format json | jq -r '.[] | select(.id == "a") | .annotations["org.zone.net.address"]')" = "$a" ]
   [[ "$(zone list)" == *"$b"* ]]
 }
 
 @test "a published port is reached from the host on 127.0.0.1" {
-  net_cfg '{"org.zone.net.ports": "127.0.0.1:18080:80"}'
+  net_cfg "{\"org.zone.net.ports\": \"127.0.0.1:$((PORT + 0)):80\"}"
   set_args sh -c 'mkdir -p /dev/shm/www; echo served-by-zone > /dev/shm/www/index.html; httpd -f -p 80 -h /dev/shm/www'
   zone run -d web > /dev/null
-  wait_for "timeout 2 busybox wget -q -O - http://127.0.0.1:18080/index.html > $BATS_TEST_TMPDIR/page 2>/dev/null"
+  wait_for "timeout 2 busybox wget -q -O - http://127.0.0.1:$((PORT + 0))/index.html > $BATS_TEST_TMPDIR/page 2>/dev/null"
   [ "$(cat "$BATS_TEST_TMPDIR/page")" = served-by-zone ]
   # only that host address and port are published
   [ "$(nft list table ip zone | grep -c 'comment "zone:web"')" -eq 2 ]
@@ -70,32 +79,32 @@ teardown() {
 
 @test "traffic leaving the host is masqueraded: an upstream sees the host's address" {
   net_cfg
-  ip netns add zt-upstream
-  ip link add ztup0 type veth peer name eth0 netns zt-upstream
-  ip addr add 198.18.0.1/30 dev ztup0
-  ip link set ztup0 up
-  ip -n zt-upstream addr add 198.18.0.2/30 dev eth0
-  ip -n zt-upstream link set eth0 up
-  ip -n zt-upstream link set lo up
+  ip netns add $UP
+  ip link add $UPLINK type veth peer name eth0 netns $UP
+  ip addr add $UPNET.1/30 dev $UPLINK
+  ip link set $UPLINK up
+  ip -n $UP addr add $UPNET.2/30 dev eth0
+  ip -n $UP link set eth0 up
+  ip -n $UP link set lo up
   mkdir -p "$BATS_TEST_TMPDIR/www"
   echo upstream > "$BATS_TEST_TMPDIR/www/x"
-  ip netns exec zt-upstream busybox httpd -f -vv -p 7000 -h "$BATS_TEST_TMPDIR/www" 2> "$BATS_TEST_TMPDIR/httpd.log" &
+  ip netns exec $UP busybox httpd -f -vv -p 7000 -h "$BATS_TEST_TMPDIR/www" 2> "$BATS_TEST_TMPDIR/httpd.log" &
   httpd=$!
-  wait_for "ip netns exec zt-upstream ss -ltn | grep -q ':7000 '"
-  set_args sh -c 'wget -q -O - http://198.18.0.2:7000/x'
+  wait_for "ip netns exec $UP ss -ltn | grep -q ':7000 '"
+  set_args sh -c "wget -q -O - http://$UPNET.2:7000/x"
   run zone run out
   kill "$httpd"
   [ "$status" -eq 0 ]
   [ "$output" = upstream ]
-  grep -q "198.18.0.1" "$BATS_TEST_TMPDIR/httpd.log"
+  grep -q "$UPNET.1" "$BATS_TEST_TMPDIR/httpd.log"
   [ "$(grep -c '10\.99\.0\.' "$BATS_TEST_TMPDIR/httpd.log")" -eq 0 ]
 
   # and the other way: a port published on every address is reached from the upstream
   # (traffic from another host, through the prerouting hook)
-  net_cfg '{"org.zone.net.ports": "18082:80"}'
+  net_cfg "{\"org.zone.net.ports\": \"$((PORT + 2)):80\"}"
   set_args sh -c 'mkdir -p /dev/shm/www; echo inbound-ok > /dev/shm/www/i; httpd -f -p 80 -h /dev/shm/www'
   zone run -d in > /dev/null
-  wait_for "ip netns exec zt-upstream timeout 2 busybox wget -q -O - http://198.18.0.1:18082/i > $BATS_TEST_TMPDIR/in 2>/dev/null"
+  wait_for "ip netns exec $UP timeout 2 busybox wget -q -O - http://$UPNET.1:$((PORT + 2))/i > $BATS_TEST_TMPDIR/in 2>/dev/null"
   [ "$(cat "$BATS_TEST_TMPDIR/in")" = inbound-ok ]
 }
 
@@ -105,8 +114,8 @@ teardown() {
   for i in $(seq 20); do "$ZONE_BIN" --root "$ZROOT" run -d "p$i" > /dev/null & done
   wait
   for i in $(seq 20); do zone_addr "p$i"; done > "$BATS_TEST_TMPDIR/addrs"
-  [ "$(sort -u "$BATS_TEST_TMPDIR/addrs" | grep -c '^10\.99\.0\.')" -eq 20 ]
-  [ "$(grep -c . "$ZROOT/net:leases/10.99.0.0_24")" -eq 20 ]
+  [ "$(sort -u "$BATS_TEST_TMPDIR/addrs" | grep -c "^$NET\.")" -eq 20 ]
+  [ "$(grep -c . "$ZROOT/net:leases/$NET.0_24")" -eq 20 ]
   for i in $(seq 20); do "$ZONE_BIN" --root "$ZROOT" delete --force "p$i" & done
   wait
   [ ! -e "$ZROOT/net:leases" ]
@@ -114,20 +123,20 @@ teardown() {
 }
 
 @test "a fixed address is used, and a taken one is refused" {
-  net_cfg '{"org.zone.net.address": "10.99.0.50"}'
+  net_cfg "{\"org.zone.net.address\": \"$NET.50\"}"
   set_args sh -c 'ip -4 -o addr show eth0; sleep 30'
   zone run -d f1 > "$BATS_TEST_TMPDIR/f1.out"
-  [ "$(zone_addr f1)" = 10.99.0.50 ]
-  wait_for "grep -q 'inet 10.99.0.50/24' $BATS_TEST_TMPDIR/f1.out"
+  [ "$(zone_addr f1)" = $NET.50 ]
+  wait_for "grep -q 'inet $NET.50/24' $BATS_TEST_TMPDIR/f1.out"
   run zone create f2
   [ "$status" -ne 0 ]
-  [[ "$output" == *"10.99.0.50 is in use by zone \`f1\`"* ]]
+  [[ "$output" == *"$NET.50 is in use by zone \`f1\`"* ]]
   [ ! -d "$ZROOT/f2" ]
 }
 
 @test "bad network annotations give one clear line and leave nothing" {
-  for bad in '{"org.zone.net.subnet": "10.99.0.0/33"}:org.zone.net.subnet' \
-             '{"org.zone.net.subnet": "10.99.0.1/24"}:org.zone.net.subnet' \
+  for bad in "{\"org.zone.net.subnet\": \"$NET.0/33\"}:org.zone.net.subnet" \
+             "{\"org.zone.net.subnet\": \"$NET.1/24\"}:org.zone.net.subnet" \
              '{"org.zone.net.ports": "8080:70000"}:org.zone.net.ports' \
              '{"org.zone.net.ports": "1.2.3:80:80"}:org.zone.net.ports' \
              '{"org.zone.net.address": "10.98.0.5"}:org.zone.net.address' \
@@ -143,7 +152,7 @@ teardown() {
 }
 
 @test "delete removes the zone's host veth at once, and --force finishes when the zone's nftables table is already gone" {
-  net_cfg '{"org.zone.net.ports": "127.0.0.1:18085:80"}'
+  net_cfg "{\"org.zone.net.ports\": \"127.0.0.1:$((PORT + 5)):80\"}"
   set_idle
   zone run -d v1 > /dev/null
   zone run -d v2 > /dev/null
@@ -163,36 +172,36 @@ teardown() {
 @test "hostile network settings: an interface that is not zone's bridge, or a subnet the host has, is refused before anything is touched" {
   set_args true
   # (interfaces of the test's own; never the host's)
-  ip link add ztdummy0 type veth peer name ztdummy0p
-  ip link add ztforeign0 type bridge
-  ip link add ztnet0 type veth peer name ztnet0p
-  ip addr add 10.98.7.1/24 dev ztnet0
-  lnet=$(cat /proc/sys/net/ipv4/conf/ztdummy0/route_localnet)
-  BR=ztdummy0 net_cfg
+  ip link add ztdummy$N type veth peer name ztdummy${N}p
+  ip link add ztforeign$N type bridge
+  ip link add ztnet$N type veth peer name ztnet${N}p
+  ip addr add 172.31.$N.1/28 dev ztnet$N
+  lnet=$(cat /proc/sys/net/ipv4/conf/ztdummy$N/route_localnet)
+  BR=ztdummy$N net_cfg
   run zone create h1
   [ "$status" -eq 1 ]
   [ "${#lines[@]}" -eq 1 ]
-  [[ "$output" == *"annotations.org.zone.net.bridge: \`ztdummy0\` is an interface of the host that is not a bridge"* ]]
-  BR=ztforeign0 net_cfg
+  [[ "$output" == *"annotations.org.zone.net.bridge: \`ztdummy$N\` is an interface of the host that is not a bridge"* ]]
+  BR=ztforeign$N net_cfg
   run zone create h2
-  [[ "$output" == *"\`ztforeign0\` is a bridge zone did not make"* ]]
+  [[ "$output" == *"\`ztforeign$N\` is a bridge zone did not make"* ]]
   # neither was changed: no address, still down, route_localnet as it was
-  for i in ztdummy0 ztforeign0; do
+  for i in ztdummy$N ztforeign$N; do
     [ -z "$(ip -4 -o addr show dev $i)" ]
     ip -o link show $i | grep -qv "state UP"
   done
-  [ "$(cat /proc/sys/net/ipv4/conf/ztdummy0/route_localnet)" = "$lnet" ]
+  [ "$(cat /proc/sys/net/ipv4/conf/ztdummy$N/route_localnet)" = "$lnet" ]
   # a subnet that overlaps one the host has on another interface, either way round
-  for sn in 10.98.0.0/16 10.98.7.128/25; do
+  for sn in 172.31.$N.0/24 172.31.$N.8/29; do
     SUBNET=$sn net_cfg
     run zone create h3
     echo "$output"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"annotations.org.zone.net.subnet: $sn overlaps 10.98.7.1/24 of the host's interface \`ztnet0\`"* ]]
+    [[ "$output" == *"annotations.org.zone.net.subnet: $sn overlaps 172.31.$N.1/28 of the host's interface \`ztnet$N\`"* ]]
   done
   ! ip link show "$BR" > /dev/null 2>&1
   [ -z "$(ls -A "$ZROOT")" ]
-  ip link del ztdummy0; ip link del ztforeign0; ip link del ztnet0
+  ip link del ztdummy$N; ip link del ztforeign$N; ip link del ztnet$N
 }
 
 @test "a bridge zone made carries its mark, and a bridge of the host's that carries it may be used" {
@@ -203,11 +212,11 @@ teardown() {
   zone delete -f m1
   ! ip link show "$BR" > /dev/null 2>&1
   # an operator's bridge, marked for zone: used, and left in place after the last zone
-  ip link add ztmine0 type bridge
-  echo zone > /sys/class/net/ztmine0/ifalias
-  BR=ztmine0 net_cfg
+  ip link add ztmine$N type bridge
+  echo zone > /sys/class/net/ztmine$N/ifalias
+  BR=ztmine$N net_cfg
   zone run -d m2 > /dev/null
   [ -n "$(zone state m2 | jq -r '.annotations["org.zone.net.address"]')" ]
   zone delete -f m2
-  ip link del ztmine0 2>/dev/null || true
+  ip link del ztmine$N 2>/dev/null || true
 }
