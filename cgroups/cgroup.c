@@ -328,9 +328,24 @@ cgroup_create (const struct cgroup_plan *p, zerr **err)
               return ret;
             }
         }
-      if (strncmp (dir, CGROUP_ROOT "/cpuset", strlen (CGROUP_ROOT "/cpuset")) == 0)
-        cpuset_inherit (dir);
     }
+  /* v1 cpuset: every directory from the hierarchy's root down to the leaf needs cpus and mems,
+     also a shared parent that a concurrent create made a moment ago and has not filled yet. */
+  for (size_t i = 0; p->paths && p->paths[i]; i++)
+    if (strncmp (p->paths[i], CGROUP_ROOT "/cpuset/", strlen (CGROUP_ROOT "/cpuset/")) == 0)
+      {
+        cleanup_free char *dir = xstrdup (p->paths[i]);
+        for (char *c = dir + strlen (CGROUP_ROOT "/cpuset/");; c++)
+          if (*c == '/' || *c == '\0')
+            {
+              char saved = *c;
+              *c = '\0';
+              cpuset_inherit (dir);
+              *c = saved;
+              if (saved == '\0')
+                break;
+            }
+      }
   return 0;
 }
 

@@ -69,6 +69,7 @@ EOF
   for kind in prestart createRuntime createContainer; do
     cfg --arg k $kind --argjson h "$(hook $kind)" '.hooks = {($k): [$h, {path: "/bin/false"}]}'
     run zone create bad
+    echo "$kind: $output"
     [ "$status" -ne 0 ]
     [[ "$output" == *"hooks.$kind[1]"*"/bin/false"*"status 1"* ]]
     [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
