@@ -267,6 +267,9 @@ cmd_ps (int argc, char **argv)
     }
   if (need_id (argc, argv, "ps", &id))
     return 1;
+  /* runc's form: `ps ID -- PS ARGS`; the `--` is ours, not ps's. */
+  if (optind < argc && strcmp (argv[optind], "--") == 0)
+    optind++;
   if (json && optind < argc)
     return usage_error ("ps: %s", "ps arguments cannot be used with --format json");
   if (zone_ps (&runtime, id, &pids, &n, &err) < 0)

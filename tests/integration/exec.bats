@@ -44,6 +44,13 @@ start_idle() {
   [[ "${lines[0]}" == *PID* ]]
   [[ "$output" == *"sleep 30"* ]]
   [[ "$output" != *bats* ]]
+  # ps arguments, in runc's form with `--` and without it
+  for sep in -- ""; do
+    run zone ps e2 $sep -o pid,comm
+    [ "$status" -eq 0 ]
+    [ "$(echo ${lines[0]})" = "PID COMMAND" ]
+    [[ "$output" == *" sleep"* ]]
+  done
 }
 
 @test "exec: env, cwd, user, additional gids" {
