@@ -20,8 +20,8 @@ UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
-.PHONY: all deps deps-bench deps-vm install demo bench check check-v2 check-unit check-asan check-integration \
-        check-engines clean
+.PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench check check-v2 check-unit check-asan \
+        check-integration check-engines fuzz clean
 
 all: $(BUILD)/zone
 
@@ -67,6 +67,9 @@ deps-bench: deps
 deps-vm:
 	@scripts/install-deps vm
 
+deps-fuzz:
+	@scripts/install-deps fuzz
+
 $(BUILD)/bench/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@
@@ -107,6 +110,30 @@ check: deps
 # of the engines, podman (with its default there, --cgroup-manager systemd).
 check-v2: deps-vm
 	@tests/vm/guest-run 'ZONE_ENGINES=podman make check'
+
+# libFuzzer targets (clang) for the parsers: tests/fuzz/fuzz_*.c, seeds in tests/fuzz/corpus/.
+FUZZ_CC     := clang
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -DZONE_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -g -O1 \
+               -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  CC-FUZZ $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libzone.a: $(FUZZ_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libzone.a $(HEADERS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libzone.a $(PKG_LIBS) -o $@
+
+# FUZZ_SECONDS=N bounds each target (default 60).
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/fuzz/run
 
 clean:
 	rm -rf $(BUILD)

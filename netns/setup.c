@@ -227,7 +227,8 @@ zone_net_teardown (const char *root, const char *id, const struct zone_net *n, c
   if (last)
     {
       /* The subnet's last zone: its bridge and the bridge's rules go too. */
-      cleanup_close int lock = lock_host_net (NULL);
+      cleanup_close int lock = lock_host_net (NULL); /* held until the bridge is gone */
+      (void) lock;
       snprintf (tag, sizeof tag, "zone-bridge:%s", n->bridge_name);
       keep_first (nat_remove (tag, &e), &first, err, &e);
       char kind[16], alias[64];

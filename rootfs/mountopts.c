@@ -178,6 +178,12 @@ mount_opts_parse (const char *type, char **options, struct mount_opts *out, zerr
           out->recursive |= o[0] == 'r';
           continue;
         }
+      /* One option each: a comma would smuggle several past this parser into the data. */
+      if (strchr (o, ',') || *o == '\0')
+        {
+          mount_opts_clear (out);
+          return zerr_set (err, EINVAL, "option `%s` is not one option", o);
+        }
       if (strcmp (o, "tmpcopyup") == 0 || strcmp (o, "notmpcopyup") == 0)
         {
           out->copyup = o[0] == 't';

@@ -81,5 +81,13 @@ main (void)
       }
   }
 
+  {
+    char *opts[] = { (char *) "nosuid", (char *) "size=1m,ro", NULL };
+    zerr *err = NULL;
+    CHECK (mount_opts_parse ("tmpfs", opts, &o, &err) < 0);
+    CHECK_STR_CONTAINS (err ? err->msg : NULL, "`size=1m,ro` is not one option");
+    zerr_free (&err);
+  }
+
   UNIT_DONE ();
 }
