@@ -220,3 +220,29 @@ teardown() {
   zone delete -f m2
   ip link del ztmine$N 2>/dev/null || true
 }
+
+# Nothing of zone's on the host for this run's bridge: no state, lease, bridge, veth or rule.
+nothing_left() {
+  [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ] || { echo "state: $(ls -A "$ZROOT")" >&2; return 1; }
+  ! ip link show "$BR" > /dev/null 2>&1 || { echo "bridge $BR" >&2; return 1; }
+  ! nft list ruleset 2>/dev/null | grep -q "comment \"zone" || { echo "nftables rules" >&2; return 1; }
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/k*@"$(root_tag "$ZROOT")" /sys/fs/cgroup/zone/k*@"$(root_tag "$ZROOT")" 2>/dev/null)" ] \
+    || { echo "cgroups" >&2; return 1; }
+}
+
+@test "kill -9 of run -d or delete at any moment, then one delete --force: nothing is left" {
+  net_cfg "{\"org.zone.net.ports\": \"127.0.0.1:$((PORT + 7)):80\"}"
+  set_idle
+  mkdir -p "$ZROOT"
+  for ms in $(seq 1 4 61); do
+    timeout -s KILL "0.0$(printf %02d $ms)" "$ZONE_BIN" --root "$ZROOT" run -d "k$ms" > /dev/null 2>&1 || true
+    zone delete --force "k$ms"
+    nothing_left || { echo "after run killed at $ms ms" >&2; return 1; }
+  done
+  for ms in $(seq 1 3 31); do
+    zone run -d "kd$ms" > /dev/null
+    timeout -s KILL "0.0$(printf %02d $ms)" "$ZONE_BIN" --root "$ZROOT" delete --force "kd$ms" > /dev/null 2>&1 || true
+    zone delete --force "kd$ms"
+    nothing_left || { echo "after delete killed at $ms ms" >&2; return 1; }
+  done
+}
