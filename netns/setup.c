@@ -226,8 +226,11 @@ zone_net_teardown (const char *root, const char *id, const struct zone_net *n, c
   keep_first (lease_release (root, n, id, &last, &e), &first, err, &e);
   if (last)
     {
-      /* The subnet's last zone: its bridge and the bridge's rules go too. */
+      /* The subnet's last zone: its bridge and the bridge's rules go too, unless a create took
+         a lease meanwhile (it makes the bridge under the same lock). */
       cleanup_close int lock = lock_host_net (NULL); /* held until the bridge is gone */
+      if (!lease_subnet_empty (n))
+        return first;
       (void) lock;
       snprintf (tag, sizeof tag, "zone-bridge:%s", n->bridge_name);
       keep_first (nat_remove (tag, &e), &first, err, &e);

@@ -30,7 +30,7 @@ teardown() {
   # the bridge and zone's table go with the last zone of the subnet
   if ip link show "$BR" > /dev/null 2>&1; then echo "left behind: bridge $BR" >&2; return 1; fi
   if nft list tables 2>/dev/null | grep -q "ip zone"; then echo "left behind: table ip zone" >&2; return 1; fi
-  if [ -e "$ZROOT/net:leases" ]; then echo "left behind: leases" >&2; return 1; fi
+  if [ -e "/run/zone-net/$NET.0_24" ]; then echo "left behind: leases" >&2; return 1; fi
 }
 
 @test "mode none (or no annotation): loopback only, as with runc" {
@@ -115,10 +115,10 @@ teardown() {
   wait
   for i in $(seq 20); do zone_addr "p$i"; done > "$BATS_TEST_TMPDIR/addrs"
   [ "$(sort -u "$BATS_TEST_TMPDIR/addrs" | grep -c "^$NET\.")" -eq 20 ]
-  [ "$(grep -c . "$ZROOT/net:leases/$NET.0_24")" -eq 20 ]
+  [ "$(grep -c . "/run/zone-net/$NET.0_24")" -eq 20 ]
   for i in $(seq 20); do "$ZONE_BIN" --root "$ZROOT" delete --force "p$i" & done
   wait
-  [ ! -e "$ZROOT/net:leases" ]
+  [ ! -e "/run/zone-net/$NET.0_24" ]
   [ "$(nft list ruleset 2>/dev/null | grep -c zone:)" -eq 0 ]
 }
 
@@ -155,6 +155,8 @@ teardown() {
   net_cfg "{\"org.zone.net.ports\": \"127.0.0.1:$((PORT + 5)):80\"}"
   set_idle
   zone run -d v1 > /dev/null
+  # (a published port is one zone's)
+  net_cfg
   zone run -d v2 > /dev/null
   [ "$(ip -o link show type veth | grep -c ' zv')" -eq 2 ]
   zone delete -f v1
@@ -245,4 +247,27 @@ nothing_left() {
     zone delete --force "kd$ms"
     nothing_left || { echo "after delete killed at $ms ms" >&2; return 1; }
   done
+}
+
+@test "two runtime roots on one bridge: distinct addresses, a published port is the host's, one root's last delete keeps the bridge of the other" {
+  root2=$BATS_TEST_TMPDIR/state2
+  net_cfg "{\"org.zone.net.ports\": \"127.0.0.1:$((PORT + 8)):80\"}"
+  set_idle
+  zone run -d w1 > /dev/null
+  # the same port under another root (engines keep roots of their own): refused, naming the holder
+  run "$ZONE_BIN" --root "$root2" run -d w2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"port $((PORT + 8))/tcp is published already by zone \`w1\`"* ]]
+  [ -z "$(ls -A "$root2" 2>/dev/null)" ]
+  net_cfg
+  "$ZONE_BIN" --root "$root2" run -d w2 > /dev/null
+  a1=$(zone_addr w1)
+  a2=$("$ZONE_BIN" --root "$root2" state w2 | jq -r '.annotations["org.zone.net.address"]')
+  [ -n "$a1" ] && [ -n "$a2" ] && [ "$a1" != "$a2" ]
+  # the first root's last zone goes: the bridge stays for the other's
+  zone delete -f w1
+  ip link show "$BR" > /dev/null
+  [ "$(grep -c . "/run/zone-net/$NET.0_24")" -eq 1 ]
+  "$ZONE_BIN" --root "$root2" delete -f w2
+  ! ip link show "$BR" > /dev/null 2>&1
 }
