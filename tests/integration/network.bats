@@ -232,7 +232,7 @@ nothing_left() {
     || { echo "cgroups" >&2; return 1; }
 }
 
-@test "kill -9 of run -d or delete at any moment, then one delete --force: nothing is left" {
+@test "kill -9 of create, start, run -d or delete at any moment, then one delete --force: nothing is left" {
   net_cfg "{\"org.zone.net.ports\": \"127.0.0.1:$((PORT + 7)):80\"}"
   set_idle
   mkdir -p "$ZROOT"
@@ -240,6 +240,15 @@ nothing_left() {
     timeout -s KILL "0.0$(printf %02d $ms)" "$ZONE_BIN" --root "$ZROOT" run -d "k$ms" > /dev/null 2>&1 || true
     zone delete --force "k$ms"
     nothing_left || { echo "after run killed at $ms ms" >&2; return 1; }
+  done
+  for ms in $(seq 1 6 37); do
+    timeout -s KILL "0.0$(printf %02d $ms)" "$ZONE_BIN" --root "$ZROOT" create "kc$ms" > /dev/null 2>&1 || true
+    zone delete --force "kc$ms"
+    nothing_left || { echo "after create killed at $ms ms" >&2; return 1; }
+    zone create "ks$ms" > /dev/null 2>&1
+    timeout -s KILL "0.0$(printf %02d $ms)" "$ZONE_BIN" --root "$ZROOT" start "ks$ms" > /dev/null 2>&1 || true
+    zone delete --force "ks$ms"
+    nothing_left || { echo "after start killed at $ms ms" >&2; return 1; }
   done
   for ms in $(seq 1 3 31); do
     zone run -d "kd$ms" > /dev/null
