@@ -115,6 +115,7 @@ talk_err (struct rtnl *nl, struct nlmsghdr *h, const char *what, zerr **err)
 struct index_query
 {
   int index;
+  uint32_t group;
   char kind[16], alias[64];
 };
 
@@ -132,6 +133,8 @@ on_link_attr (const struct nlattr *a, void *data)
   struct index_query *q = data;
   if (mnl_attr_get_type (a) == IFLA_IFALIAS && mnl_attr_validate (a, MNL_TYPE_STRING) == 0)
     snprintf (q->alias, sizeof q->alias, "%s", mnl_attr_get_str (a));
+  else if (mnl_attr_get_type (a) == IFLA_GROUP && mnl_attr_validate (a, MNL_TYPE_U32) == 0)
+    q->group = mnl_attr_get_u32 (a);
   else if (mnl_attr_get_type (a) == IFLA_LINKINFO && mnl_attr_validate (a, MNL_TYPE_NESTED) == 0)
     mnl_attr_parse_nested (a, on_linkinfo_attr, q);
   return MNL_CB_OK;
@@ -175,7 +178,13 @@ rtnl_link_info (struct rtnl *nl, const char *name, int *index, char kind[16], ch
   if (kind)
     memcpy (kind, q.kind, 16);
   if (alias)
-    memcpy (alias, q.alias, 64);
+    {
+      memcpy (alias, q.alias, 64);
+      /* The group is zone's mark from the moment the bridge exists; the alias, for people, a
+         moment later: a create killed in between leaves a bridge that is still known as ours. */
+      if (q.group == RTNL_ZONE_GROUP && alias[0] == '\0')
+        snprintf (alias, 64, "%s", RTNL_ZONE_ALIAS);
+    }
   return 0;
 }
 
@@ -190,6 +199,7 @@ rtnl_bridge_add (struct rtnl *nl, const char *name, uint32_t mtu, int *created, 
 
   ifi->ifi_family = AF_UNSPEC;
   mnl_attr_put_strz (h, IFLA_IFNAME, name);
+  mnl_attr_put_u32 (h, IFLA_GROUP, RTNL_ZONE_GROUP);
   if (mtu)
     mnl_attr_put_u32 (h, IFLA_MTU, mtu);
   info = mnl_attr_nest_start (h, IFLA_LINKINFO);

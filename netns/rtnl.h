@@ -13,12 +13,15 @@ struct rtnl; /* a NETLINK_ROUTE socket bound in the network namespace it was ope
 int rtnl_open (int netns_fd, struct rtnl **out, zerr **err);
 void rtnl_close (struct rtnl *nl);
 
-/* The alias zone gives the bridges it makes. */
+/* zone's marks on the bridges it makes: the alias (set once the link exists; an operator may
+   give it to a bridge of theirs) and the device group (set as the link is made). */
 #define RTNL_ZONE_ALIAS "zone"
+#define RTNL_ZONE_GROUP 0x7a6f6e65u
 
 /* 0 and *index when the link exists; -ENODEV when it does not. */
 int rtnl_link_index (struct rtnl *nl, const char *name, int *index, zerr **err);
-/* The same, with the link's kind ("bridge", "veth"; "" for a plain device) and alias, if not NULL. */
+/* The same, with the link's kind ("bridge", "veth"; "" for a plain device) and alias, if not
+   NULL; a link of zone's group reads as having zone's alias. */
 int rtnl_link_info (struct rtnl *nl, const char *name, int *index, char kind[16], char alias[64], zerr **err);
 /* Make a bridge (EEXIST is not an error); *created says whether this call made it. */
 int rtnl_bridge_add (struct rtnl *nl, const char *name, uint32_t mtu, int *created, zerr **err);
