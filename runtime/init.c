@@ -79,9 +79,21 @@ create_hooks (struct init_args *a, char **start_state, zerr **err)
   m = xmalloc0 (sizeof *m);
   ret = sync_expect (a->sync_fd, SYNC_HOOKS_DONE, m, err);
   if (ret == 0)
-    ret = hooks_run (a->config, ZONE_HOOK_CREATE_CONTAINER, m->msg, err);
-  if (ret == 0 && (ret = sync_expect (a->sync_fd, SYNC_HOOKS_DONE, m, err)) == 0)
-    *start_state = xstrdup (m->msg);
+    {
+      /* Take the runtime's second answer whatever the hook does: a socket closed with a message
+         still unread makes the runtime read ECONNRESET instead of our error. */
+      zerr *e = NULL;
+      int hook = hooks_run (a->config, ZONE_HOOK_CREATE_CONTAINER, m->msg, &e);
+      ret = sync_expect (a->sync_fd, SYNC_HOOKS_DONE, m, err);
+      if (hook < 0)
+        {
+          zerr_free (err);
+          *err = e;
+          ret = hook;
+        }
+      else if (ret == 0)
+        *start_state = xstrdup (m->msg);
+    }
   free (m);
   return ret;
 }
