@@ -110,7 +110,7 @@ cmd_update (int argc, char **argv)
   opts[N_UPDATE_FLAGS + 3] = (struct option){ "l3-cache-schema", required_argument, NULL, 'L' };
   opts[N_UPDATE_FLAGS + 4] = (struct option){ "mem-bw-schema", required_argument, NULL, 'L' };
   opts[N_UPDATE_FLAGS + 5] = (struct option){ NULL, 0, NULL, 0 };
-  while ((c = getopt_long (argc, argv, "+r:", opts, &idx)) != -1)
+  while ((c = getopt_long (argc, argv, "r:", opts, &idx)) != -1)
     {
       if (c >= 1000)
         values[c - 1000] = optarg;
@@ -215,7 +215,7 @@ cmd_events (int argc, char **argv)
   int interval = 5000, c;
   zerr *err = NULL;
 
-  while ((c = getopt_long (argc, argv, "+", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1)
     {
       if (c == 's')
         stats = true;

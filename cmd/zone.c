@@ -208,7 +208,7 @@ cmd_create_or_run (int argc, char **argv, bool run)
   zerr *err = NULL;
   int c, code = 0;
 
-  while ((c = getopt_long (argc, argv, run ? "+b:d" : "+b:", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, run ? "b:d" : "b:", opts, NULL)) != -1)
     {
       switch (c)
         {
@@ -597,7 +597,10 @@ main (int argc, char **argv)
   optind_saved = optind;
   argc -= optind;
   argv += optind;
-  optind = 1;
+  /* 0, not 1: glibc's getopt starts afresh only then, so that each command's flags may also come
+     after its arguments (`update ID --memory 64m`, as runc takes them), where its optstring lets
+     them. */
+  optind = 0;
 
   /* Only these put a process of the runtime into a zone (its init, or the exec'd child). */
   if (strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0)

@@ -118,6 +118,10 @@ build_process (struct zone_config *c, const struct zone_exec_opts *o, zerr **err
       for (size_t i = 0; o->args[i]; i++)
         strv_append (&p->args, o->args[i]);
     }
+  /* As runc: without --process, a terminal only with -t (the config's process.terminal is the
+     zone's init's, not exec's). */
+  if (o->process_file == NULL)
+    p->terminal = false;
   if (o->tty)
     p->terminal = true;
   if (o->cwd)

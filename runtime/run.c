@@ -144,7 +144,8 @@ zone_run (const struct zone_runtime *rt, const char *id, const struct zone_creat
   if (ret < 0)
     return ret;
   pidfd = res.pidfd;
-  if (res.terminal && (ret = terminal_recv_master (ours, &master, err)) < 0)
+  /* With --console-socket the terminal went there; ours exists only when zone relays it. */
+  if (res.terminal && ours >= 0 && (ret = terminal_recv_master (ours, &master, err)) < 0)
     {
       zone_delete (rt, id, true, NULL);
       return ret;

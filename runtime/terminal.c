@@ -63,6 +63,17 @@ terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err
   slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0)
     return zerr_sys (err, "process.terminal: open `%s`", name);
+  /* As runc: \n stays \n on the way out (no ONLCR), and the pty is the process's own. */
+  {
+    struct termios t;
+    if (tcgetattr (slave, &t) == 0)
+      {
+        t.c_oflag &= ~(tcflag_t) ONLCR;
+        tcsetattr (slave, TCSANOW, &t);
+      }
+  }
+  if (fchown (slave, p->uid, p->gid) < 0 && errno != EINVAL)
+    return zerr_sys (err, "process.terminal: give `%s` to the process's user", name);
   if (p->has_console_size)
     {
       struct winsize ws = { .ws_row = (unsigned short) p->console_height, .ws_col = (unsigned short) p->console_width };

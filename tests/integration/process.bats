@@ -275,3 +275,43 @@ cwd_escape_refused() { # ID CMD...  (ID ex: an exec into a zone that goes on run
   [ "$status" -eq 0 ]
   [ "$output" = /etc ]
 }
+
+@test "runc parity: run -d --console-socket, no CR in terminal output, the pty is the user's, exec's terminal only with -t" {
+  cfg '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+  set_args sh -c 'printf "one\ntwo\n"; stat -c "%u:%g" $(tty)'
+  sock=$BATS_TEST_TMPDIR/console.sock
+  "$ZONE_TEST_HELPERS/console-recv" "$sock" > "$BATS_TEST_TMPDIR/tty.out" &
+  recv=$!
+  wait_for "[ -S $sock ]"
+  zone run -d --console-socket "$sock" rt1
+  wait "$recv"
+  cat "$BATS_TEST_TMPDIR/tty.out"
+  grep -q "^1000:1000" "$BATS_TEST_TMPDIR/tty.out"
+  # runc clears ONLCR: lines end in \n alone
+  ! grep -q $'\r' "$BATS_TEST_TMPDIR/tty.out"
+  grep -qx one "$BATS_TEST_TMPDIR/tty.out"
+  # exec has a terminal only with -t, whatever the config says; -d without -t needs no socket
+  set_args sleep 30
+  rm -f "$sock"
+  "$ZONE_TEST_HELPERS/console-recv" "$sock" > /dev/null &
+  wait_for "[ -S $sock ]"
+  zone run -d --console-socket "$sock" rt2
+  run zone exec rt2 tty
+  [ "$output" = "not a tty" ]
+  zone exec -d rt2 sleep 1
+}
+
+@test "runc parity: flags after the id (update ID --memory, kill ID SIG --all, delete ID --force)" {
+  set_idle
+  zone run -d fa1 > /dev/null
+  zone update fa1 --pids-limit 77
+  [ "$(cat /sys/fs/cgroup/pids/zone/fa1@*/pids.max 2>/dev/null || cat /sys/fs/cgroup/zone/fa1@*/pids.max)" = 77 ]
+  zone kill fa1 KILL --all
+  wait_for "[ \"\$(zone_status fa1)\" = stopped ]"
+  zone delete fa1 --force
+  [ ! -e "$ZROOT/fa1" ]
+  # exec keeps flags after the command for the command
+  zone run -d fa2 > /dev/null
+  run zone exec fa2 sh -c 'echo "$@"' sh --all -t
+  [ "$output" = "--all -t" ]
+}
