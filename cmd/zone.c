@@ -146,7 +146,7 @@ parse_signal (const char *s)
   long n = strtol (s, &end, 10);
 
   if (*s && *end == '\0')
-    return n > 0 && n <= SIGRTMAX ? (int) n : -1;
+    return n >= 0 && n <= SIGRTMAX ? (int) n : -1; /* 0: a liveness check, as with runc */
   if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

@@ -313,6 +313,19 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
       return ret;
     }
 
+  /* procfs and sysfs go on a directory of the rootfs, never where a symlink of it points (runc's
+     rule: a symlink there is an image trying to move /proc or /sys). */
+  if (strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0)
+    {
+      cleanup_close int l = open_in_root (ctx->root_fd, m->destination, O_NOFOLLOW);
+      struct stat st;
+      if (l >= 0 && fstat (l, &st) == 0 && S_ISLNK (st.st_mode))
+        {
+          mount_opts_clear (&o);
+          return zerr_set (err, EINVAL, "mounts[%zu]: `%s` is a symlink in the rootfs: %s is mounted only on a "
+                                        "directory", index, m->destination, type);
+        }
+    }
   target_fd = mkpath_in_root (ctx->root_fd, m->destination, is_file, err);
   if (target_fd < 0)
     {

@@ -170,3 +170,17 @@ ns_inode() { readlink "/proc/$1/ns/$2"; }
   [[ "$output" == *"linux.maskedPaths: needs a mount namespace"* ]]
   [ -z "$(ls -A "$ZROOT")" ]
 }
+
+@test "a pod: a zone joins another's ipc, uts, network and pid namespaces by path, with /sys/fs/cgroup mounted" {
+  set_idle
+  zone run -d pod > /dev/null
+  pid=$(zone state pod | jq .pid)
+  cfg --arg p "$pid" '.linux.namespaces |= map(if (.type | IN("ipc", "uts", "network", "pid")) then .path = "/proc/\($p)/ns/" + ({"ipc": "ipc", "uts": "uts", "network": "net", "pid": "pid"}[.type]) else . end)
+       | del(.hostname) | .linux.resources.pids = {limit: 33}'
+  set_args sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; hostname'
+  run zone run member
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 33 ]
+  [ "${lines[1]}" = "$(nsenter -t $pid -u hostname)" ]
+}

@@ -225,3 +225,25 @@ load helpers
   [ -z "$(ls -d /sys/fs/cgroup/*/zone/dl1@* /sys/fs/cgroup/zone/dl1@* 2>/dev/null)" ]
   [ -z "$(ls -A "$ZROOT")" ]
 }
+
+@test "runc parity: /proc or /sys as a symlink in the rootfs is refused; kill ID 0 checks liveness" {
+  own_rootfs
+  rmdir "$ROOTFS/proc"
+  mkdir "$ROOTFS/elsewhere"
+  ln -s elsewhere "$ROOTFS/proc"
+  set_args true
+  run zone run ps1
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"\`/proc\` is a symlink in the rootfs: proc is mounted only on a directory"* ]]
+  [ -z "$(ls -A "$ROOTFS/elsewhere")" ]
+  rm "$ROOTFS/proc" && mkdir "$ROOTFS/proc"
+  set_idle
+  zone run -d k0 > /dev/null
+  zone kill k0 0
+  [ "$(zone_status k0)" = running ]
+  zone kill k0 KILL
+  wait_for "[ \"\$(zone_status k0)\" = stopped ]"
+  run zone kill k0 0
+  [ "$status" -ne 0 ]
+}
