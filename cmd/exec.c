@@ -162,6 +162,7 @@ cmd_exec (int argc, char **argv)
             return 1;
           break;
         case 'I':
+          o.ignore_paused = true;
           break;
         default:
           return bad_flag ("exec", argv);

@@ -284,10 +284,15 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
   char path[64];
   pid_t pid;
 
+  bool frozen;
+
   *exit_code = 0;
   if ((ret = state_open (rt, id, &dirfd, &st, err)) < 0)
     return ret;
-  if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0)
+  if (strcmp (st->status, "paused") == 0 && !o->ignore_paused)
+    return zerr_set (err, EINVAL, "cannot exec in container `%s`: it is paused (--ignore-paused execs anyway)", id);
+  if (strcmp (st->status, "created") != 0 && strcmp (st->status, "running") != 0
+      && strcmp (st->status, "paused") != 0)
     return zerr_set (err, EINVAL, "cannot exec in container `%s`: it is %s", id, st->status);
   zone_pidfd = pid_open_verified (st->pid, st->pid_start);
   if (zone_pidfd < 0)
@@ -354,7 +359,11 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
       ret = zerr_sys (err, "clone");
       goto out;
     }
-  if ((ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
+  /* In a frozen cgroup the child would freeze before it could exec and tell us: with
+     --ignore-paused it joins the zone's cgroup right after its exec (and stops there until
+     resume); otherwise before it runs anything. */
+  frozen = strcmp (st->status, "paused") == 0;
+  if (!frozen && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
@@ -364,6 +373,11 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
     {
       if (ret == 0)
         ret = zerr_sys (err, "start the process");
+      goto out;
+    }
+  if (frozen && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
+    {
+      kill (pid, SIGKILL);
       goto out;
     }
   if (o->pid_file)

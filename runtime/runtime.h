@@ -64,6 +64,7 @@ struct zone_exec_opts
   uint32_t *additional_gids;
   size_t n_additional_gids;
   bool tty, detach, no_new_privs;
+  bool ignore_paused; /* exec into a paused zone (the process starts frozen, as with runc) */
   int preserve_fds;
 };
 

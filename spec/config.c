@@ -277,7 +277,7 @@ parse_scheduler (const char *file, yajl_val proc, struct zone_process *p, zerr *
 }
 
 static int
-parse_process (const char *file, yajl_val root, struct zone_process **out, zerr **err)
+parse_process (const char *file, yajl_val root, bool exec, struct zone_process **out, zerr **err)
 {
   yajl_val proc = NULL, user = NULL, console = NULL, gids = NULL;
   struct zone_process *p;
@@ -300,11 +300,12 @@ parse_process (const char *file, yajl_val root, struct zone_process **out, zerr 
       if ((ret = json_get_u32 (F, console, "process.consoleSize", "width", true, &p->console_width, NULL, err)) < 0)
         return ret;
     }
-  if ((ret = json_get_object (F, proc, "process", "user", true, &user, err)) < 0)
+  /* The spec asks a config for user.uid and gid; runc's exec --process defaults them to 0. */
+  if ((ret = json_get_object (F, proc, "process", "user", !exec, &user, err)) < 0)
     return ret;
-  if ((ret = json_get_u32 (F, user, "process.user", "uid", true, &p->uid, NULL, err)) < 0)
+  if ((ret = json_get_u32 (F, user, "process.user", "uid", !exec, &p->uid, NULL, err)) < 0)
     return ret;
-  if ((ret = json_get_u32 (F, user, "process.user", "gid", true, &p->gid, NULL, err)) < 0)
+  if ((ret = json_get_u32 (F, user, "process.user", "gid", !exec, &p->gid, NULL, err)) < 0)
     return ret;
   if ((ret = json_get_u32 (F, user, "process.user", "umask", false, &p->umask, &p->has_umask, err)) < 0)
     return ret;
@@ -782,7 +783,7 @@ zone_config_parse (const char *file, const char *text, struct zone_config **out,
     return ret;
   if ((ret = parse_mounts (F, root, c, err)) < 0)
     return ret;
-  if ((ret = parse_process (F, root, &c->process, err)) < 0)
+  if ((ret = parse_process (F, root, false, &c->process, err)) < 0)
     return ret;
   {
     yajl_val ann = NULL;
@@ -912,7 +913,7 @@ zone_process_parse (const char *file, const char *text, struct zone_process **ou
   wrapper.u.object.values = values;
   wrapper.u.object.len = 1;
   *out = NULL;
-  ret = YAJL_IS_OBJECT (tree) ? parse_process (F, &wrapper, out, err)
+  ret = YAJL_IS_OBJECT (tree) ? parse_process (F, &wrapper, true, out, err)
                               : zerr_set (err, EINVAL, "%s: the top level must be a JSON object", F);
   if (ret < 0)
     {

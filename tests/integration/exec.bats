@@ -97,6 +97,14 @@ EOF
   run zone exec --process "$BATS_TEST_TMPDIR/bad.json" e5
   [ "$status" -ne 0 ]
   [[ "$output" == *"process.args: must be a non-empty array"* ]]
+  # as runc: no user (or no gid) is 0
+  echo '{"args": ["sh", "-c", "id -u; id -g"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/nouser.json"
+  run zone exec --process "$BATS_TEST_TMPDIR/nouser.json" e5
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ] && [ "${lines[1]}" = 0 ]
+  echo '{"user": {"uid": 3000}, "args": ["sh", "-c", "id -u; id -g"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/nogid.json"
+  run zone exec --process "$BATS_TEST_TMPDIR/nogid.json" e5
+  [ "${lines[0]}" = 3000 ] && [ "${lines[1]}" = 0 ]
 }
 
 @test "exec -t gets a tty, relayed or sent to --console-socket" {
@@ -149,4 +157,21 @@ EOF
   [[ "$(cat "$ROOTFS/tmp/exe-link")" == *memfd* ]]
   [ "$(tail -1 "$ROOTFS/tmp/result")" = REFUSED ]
   [ "$(sha256sum "$ZONE_BIN" | cut -d' ' -f1)" = "$before" ]
+}
+
+@test "exec into a paused zone is refused, as with runc; --ignore-paused starts it frozen" {
+  start_idle ep
+  zone pause ep
+  run zone exec ep true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"it is paused (--ignore-paused execs anyway)"* ]]
+  # (-d hands our stdio to the process: not `run`'s pipe, which would wait for it)
+  timeout 20 "$ZONE_BIN" --root "$ZROOT" exec -d --ignore-paused --pid-file "$BATS_TEST_TMPDIR/pid" ep \
+    sh -c 'echo ran > /dev/shm/ran; sleep 30' > /dev/null 2>&1
+  epid=$(cat "$BATS_TEST_TMPDIR/pid")
+  # in the zone's cgroup, and held there until resume
+  grep -q "/zone/ep@" /proc/$epid/cgroup
+  zone resume ep
+  [ "$(zone_status ep)" = running ]
+  wait_for "zone exec ep test -e /dev/shm/ran"
 }
