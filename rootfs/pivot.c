@@ -58,7 +58,8 @@ mask_path (const char *path, zerr **err)
     return errno == ENOENT ? 0 : zerr_sys (err, "maskedPaths: `%s`", path);
   if (S_ISDIR (st.st_mode))
     {
-      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k,mode=000") < 0)
+      /* Empty and read-only, but listable, as runc masks a directory. */
+      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
         return zerr_sys (err, "maskedPaths: mask `%s`", path);
     }
   else if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)

@@ -30,6 +30,12 @@ load helpers
   [ "${lines[0]}" = 0 ]
   [ "${lines[1]}" = 0 ]
   [[ "$output" == *ro-ok* ]]
+  # a masked directory is empty and read-only, but can be listed without CAP_DAC_OVERRIDE (runc)
+  cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities = {}'
+  set_args sh -c 'ls -A /sys/firmware && echo listed; touch /sys/firmware/x 2>/dev/null || echo ro'
+  run zone run mk2
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'listed\nro')" ]
 }
 
 @test "mount options become mount flags and data" {
