@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,12 +24,38 @@ hooks_kind_name (enum zone_hook_kind kind)
   return kind_names[kind];
 }
 
+/* The last line a failed hook wrote to stderr, made fit for the one line of the error: at most
+   200 characters, control characters as spaces; "" when it wrote nothing. */
+static void
+last_stderr_line (int fd, char out[256])
+{
+  char buf[4096];
+  off_t size = lseek (fd, 0, SEEK_END), from = size > (off_t) sizeof buf - 1 ? size - (off_t) sizeof buf + 1 : 0;
+  ssize_t n = size > 0 ? pread (fd, buf, (size_t) (size - from), from) : 0;
+  char *end, *start;
+
+  out[0] = '\0';
+  if (n <= 0)
+    return;
+  buf[n] = '\0';
+  for (end = buf + n; end > buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '); end--)
+    ;
+  *end = '\0';
+  start = strrchr (buf, '\n');
+  start = start ? start + 1 : buf;
+  snprintf (out, 256, ": %.200s", start);
+  for (char *c = out; *c; c++)
+    if ((unsigned char) *c < 0x20)
+      *c = ' ';
+}
+
 static int
 run_one (const struct zone_hook *h, const char *what, const char *state_json, zerr **err)
 {
   static char *const empty_env[] = { NULL };
   char *default_args[] = { h->path, NULL };
-  cleanup_close int pidfd = -1, report = -1;
+  cleanup_close int pidfd = -1, report = -1, errlog = memfd_create ("zone-hook-stderr", MFD_CLOEXEC);
+  char said[256] = "";
   int in[2], rep[2], status = 0, exec_errno = 0;
   pid_t pid;
 
@@ -54,6 +81,9 @@ run_one (const struct zone_hook *h, const char *what, const char *state_json, ze
       /* A failed exec is told to the runtime through fd 3 (closed by a successful exec), which
          makes it the one line of the error, instead of a line of our own on stderr. */
       dup2 (in[0], 0);
+      /* stderr is kept, as runc keeps it, so that a failure can say why. */
+      if (errlog >= 0)
+        dup2 (errlog, 2);
       dup2 (rep[1], 3);
       fcntl (3, F_SETFD, FD_CLOEXEC);
       close_fds_from (4);
@@ -90,10 +120,12 @@ run_one (const struct zone_hook *h, const char *what, const char *state_json, ze
       errno = exec_errno;
       return zerr_sys (err, "%s: exec `%s`", what, h->path);
     }
+  if (errlog >= 0)
+    last_stderr_line (errlog, said);
   if (WIFSIGNALED (status))
-    return zerr_set (err, EIO, "%s: `%s` was killed by signal %d", what, h->path, WTERMSIG (status));
+    return zerr_set (err, EIO, "%s: `%s` was killed by signal %d%s", what, h->path, WTERMSIG (status), said);
   if (WEXITSTATUS (status) != 0)
-    return zerr_set (err, EIO, "%s: `%s` exited with status %d", what, h->path, WEXITSTATUS (status));
+    return zerr_set (err, EIO, "%s: `%s` exited with status %d%s", what, h->path, WEXITSTATUS (status), said);
   return 0;
 }
 

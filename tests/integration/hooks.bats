@@ -95,6 +95,17 @@ EOF
   [[ "$output" == *"hooks.startContainer[0]"* ]]
   [ "$(zone_status sc)" = stopped ]
   zone delete sc
+  # what the hook said on stderr is the reason given, in the one line (as runc reports it)
+  cfg '.hooks = {startContainer: [{path: "/bin/sh", args: ["sh", "-c", "echo first >&2; echo the-reason >&2; exit 3"]}]}'
+  zone create sc2
+  run zone start sc2
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"hooks.startContainer[0]: \`/bin/sh\` exited with status 3: the-reason"* ]]
+  cfg '.hooks = {prestart: [{path: "/bin/sh", args: ["sh", "-c", "echo no-good >&2; exit 1"]}]}'
+  run zone create sc3
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"exited with status 1: no-good"* ]]
 }
 
 @test "failing poststart and poststop hooks only warn" {
