@@ -20,6 +20,7 @@ struct lease
 {
   struct in_addr addr;
   char id[256];
+  char bridge[16];
   char ports[512]; /* "tcp:0.0.0.0:8080,udp:127.0.0.1:53" or "-" */
   char root[PATH_MAX];
 };
@@ -49,10 +50,11 @@ zone_exists (const char *root, const char *id)
   return access (path, F_OK) == 0;
 }
 
-/* Every lease in one subnet's file: "ADDRESS<TAB>ID<TAB>PORTS<TAB>ROOT" per line (the root last,
-   as it may hold spaces).  Leases of zones that are gone are dropped; so is (root, id)'s own. */
+/* Every lease in one subnet's file: "ADDRESS<TAB>ID<TAB>BRIDGE<TAB>PORTS<TAB>ROOT" per line (the
+   root last, as it may hold tabs).  (root, id)'s own lease is dropped; unless all, so are leases of zones
+   that are gone. */
 static void
-read_leases (const char *path, const char *root, const char *id, struct leases *l)
+read_leases (const char *path, const char *root, const char *id, bool all, struct leases *l)
 {
   cleanup_free char *text = NULL;
   char *save = NULL;
@@ -61,22 +63,23 @@ read_leases (const char *path, const char *root, const char *id, struct leases *
     return;
   for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
-      char *f[4] = { 0 }, *rest = line;
+      char *f[5] = { 0 }, *rest = line;
       struct lease e = { 0 };
-      for (int i = 0; i < 4 && rest; i++)
+      for (int i = 0; i < 5 && rest; i++)
         {
           f[i] = rest;
-          rest = i < 3 ? strchr (rest, '\t') : NULL;
+          rest = i < 4 ? strchr (rest, '\t') : NULL;
           if (rest)
             *rest++ = '\0';
         }
-      if (f[3] == NULL || inet_pton (AF_INET, f[0], &e.addr) != 1 || strlen (f[1]) >= sizeof e.id
-          || strlen (f[2]) >= sizeof e.ports || strlen (f[3]) >= sizeof e.root)
+      if (f[4] == NULL || inet_pton (AF_INET, f[0], &e.addr) != 1 || strlen (f[1]) >= sizeof e.id
+          || strlen (f[2]) >= sizeof e.bridge || strlen (f[3]) >= sizeof e.ports || strlen (f[4]) >= sizeof e.root)
         continue;
       strcpy (e.id, f[1]);
-      strcpy (e.ports, f[2]);
-      strcpy (e.root, f[3]);
-      if ((id && strcmp (e.id, id) == 0 && strcmp (e.root, root) == 0) || !zone_exists (e.root, e.id))
+      strcpy (e.bridge, f[2]);
+      strcpy (e.ports, f[3]);
+      strcpy (e.root, f[4]);
+      if ((id && strcmp (e.id, id) == 0 && strcmp (e.root, root) == 0) || (!all && !zone_exists (e.root, e.id)))
         continue;
       l->v = realloc (l->v, (l->n + 1) * sizeof *l->v);
       if (l->v == NULL)
@@ -101,7 +104,7 @@ write_leases (const char *path, const struct leases *l, zerr **err)
     {
       char addr[INET_ADDRSTRLEN];
       inet_ntop (AF_INET, &l->v[i].addr, addr, sizeof addr);
-      strbuf_appendf (&sb, "%s\t%s\t%s\t%s\n", addr, l->v[i].id, l->v[i].ports, l->v[i].root);
+      strbuf_appendf (&sb, "%s\t%s\t%s\t%s\t%s\n", addr, l->v[i].id, l->v[i].bridge, l->v[i].ports, l->v[i].root);
     }
   ret = write_file_atomic (path, sb.buf, sb.len, 0600, err);
   free (sb.buf);
@@ -180,7 +183,7 @@ check_ports (const struct zone_net *n, const char *root, const char *id, zerr **
         continue;
       if (asprintf (&path, ZONE_LEASE_DIR "/%s", de->d_name) < 0)
         abort ();
-      read_leases (path, root, id, &l);
+      read_leases (path, root, id, false, &l);
       for (size_t i = 0; i < l.n; i++)
         for (size_t k = 0; k < n->n_ports; k++)
           if (ports_clash (l.v[i].ports, &n->ports[k]))
@@ -240,7 +243,7 @@ lease_acquire (const char *root, const struct zone_net *n, const char *id, struc
     return lock;
   if (real == NULL)
     return zerr_sys (err, "runtime root `%s`", root);
-  read_leases (path, real, id, &l);
+  read_leases (path, real, id, false, &l);
   if ((ret = check_ports (n, real, id, err)) < 0 || (ret = pick_address (n, &l, out, err)) < 0)
     {
       free (l.v);
@@ -253,6 +256,7 @@ lease_acquire (const char *root, const struct zone_net *n, const char *id, struc
   l.v[l.n].addr = *out;
   snprintf (l.v[l.n].id, sizeof l.v[l.n].id, "%s", id);
   snprintf (l.v[l.n].root, sizeof l.v[l.n].root, "%s", real);
+  snprintf (l.v[l.n].bridge, sizeof l.v[l.n].bridge, "%s", n->bridge_name);
   format_ports (n, l.v[l.n].ports);
   l.n++;
   ret = write_leases (path, &l, err);
@@ -271,7 +275,7 @@ lease_release (const char *root, const struct zone_net *n, const char *id, bool 
   *last = false;
   if (lock < 0)
     return lock;
-  read_leases (path, real ? real : root, id, &l);
+  read_leases (path, real ? real : root, id, false, &l);
   ret = write_leases (path, &l, err);
   /* Under the lock still: nobody can be taking a lease on this subnet now. */
   *last = ret == 0 && l.n == 0;
@@ -287,8 +291,44 @@ lease_subnet_empty (const struct zone_net *n)
   struct leases l = { 0 };
   bool empty;
 
-  read_leases (path, "", NULL, &l);
+  read_leases (path, "", NULL, false, &l);
   empty = l.n == 0;
   free (l.v);
   return empty;
+}
+
+int
+lease_forget (const char *root, const char *id, char bridge[16], bool *last)
+{
+  cleanup_free char *real = realpath (root, NULL);
+  cleanup_close int lock = lock_leases (NULL);
+  cleanup_dir DIR *d = opendir (ZONE_LEASE_DIR);
+  struct dirent *de;
+
+  *last = false;
+  bridge[0] = '\0';
+  while (d && (de = readdir (d)))
+    {
+      cleanup_free char *path = NULL;
+      struct leases all = { 0 }, kept = { 0 };
+      if (de->d_name[0] == '.')
+        continue;
+      if (asprintf (&path, ZONE_LEASE_DIR "/%s", de->d_name) < 0)
+        abort ();
+      read_leases (path, "", NULL, true, &all);
+      read_leases (path, real ? real : root, id, true, &kept);
+      for (size_t i = 0; i < all.n; i++)
+        if (strcmp (all.v[i].id, id) == 0 && strcmp (all.v[i].root, real ? real : root) == 0)
+          snprintf (bridge, 16, "%s", all.v[i].bridge);
+      if (kept.n != all.n)
+        {
+          write_leases (path, &kept, NULL);
+          *last = kept.n == 0;
+        }
+      free (all.v);
+      free (kept.v);
+      if (bridge[0])
+        return 1;
+    }
+  return 0;
 }

@@ -18,6 +18,9 @@
 int lease_acquire (const char *root, const struct zone_net *n, const char *id, struct in_addr *out, zerr **err);
 /* Forget id's lease; the file goes with the subnet's last lease, and *last says so. */
 int lease_release (const char *root, const struct zone_net *n, const char *id, bool *last, zerr **err);
+/* Forget (root, id)'s lease wherever it is, for a zone whose state is lost: 1 and its bridge's
+   name when there was one (*last: its subnet has no lease left), else 0. */
+int lease_forget (const char *root, const char *id, char bridge[16], bool *last);
 /* No zone holds a lease on n's subnet now. */
 bool lease_subnet_empty (const struct zone_net *n);
 

@@ -243,9 +243,29 @@ zone_net_teardown (const char *root, const char *id, const struct zone_net *n, c
 }
 
 int
-zone_net_remove_rules (const char *id, zerr **err)
+zone_net_forget (const char *root, const char *id, zerr **err)
 {
-  char tag[300];
+  cleanup_rtnl struct rtnl *nl = NULL;
+  char tag[300], bridge[16];
+  bool last = false;
+  int ret;
+
   snprintf (tag, sizeof tag, "zone:%s", id);
-  return nat_remove (tag, err);
+  if ((ret = nat_remove (tag, err)) < 0)
+    return ret;
+  if (lease_forget (root, id, bridge, &last) <= 0 || !last)
+    return 0;
+  {
+    /* Its subnet's last zone: the bridge and its rules go too, as in zone_net_teardown. */
+    cleanup_close int lock = lock_host_net (NULL);
+    char kind[16], alias[64];
+    int index = 0;
+    (void) lock;
+    snprintf (tag, sizeof tag, "zone-bridge:%s", bridge);
+    nat_remove (tag, NULL);
+    if (rtnl_open (-1, &nl, NULL) == 0 && rtnl_link_info (nl, bridge, &index, kind, alias, NULL) == 0
+        && strcmp (alias, RTNL_ZONE_ALIAS) == 0)
+      rtnl_link_del (nl, index, NULL);
+  }
+  return 0;
 }

@@ -17,8 +17,9 @@ int zone_net_setup (const char *root, const char *id, const struct zone_net *n, 
    done, and a failed step does not stop the next: the first error is returned. */
 int zone_net_teardown (const char *root, const char *id, const struct zone_net *n, const char *host_veth,
                        zerr **err);
-/* The zone's NAT rules, by their tag: for a zone whose state is lost. */
-int zone_net_remove_rules (const char *id, zerr **err);
+/* For a zone whose state is lost: its NAT rules by their tag, its lease by its root and id, and
+   the bridge with the subnet's last lease. */
+int zone_net_forget (const char *root, const char *id, zerr **err);
 /* A name for the host end of id's veth pair ("zv" and a hash of the id and the moment). */
 void zone_net_host_ifname (const char *id, char name[16]);
 

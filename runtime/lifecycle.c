@@ -288,9 +288,9 @@ kill_and_wait (struct zone_state *st, zerr **err)
 }
 
 /* Without a state file: the zone's default cgroup (its processes with it; the default name
-   under /zone is zone's own) and its NAT rules by their `zone:ID` tag; leases of zones with no
-   state are reclaimed by the next lease taken.  A zone with its own cgroupsPath cannot be found
-   this way. */
+   under /zone is zone's own), its NAT rules by their `zone:ID` tag, its lease by root and id
+   (and the bridge with its subnet's last lease).  A zone with its own cgroupsPath cannot be
+   found this way. */
 static int
 delete_without_state (const struct zone_runtime *rt, const char *id, zerr **err)
 {
@@ -304,7 +304,7 @@ delete_without_state (const struct zone_runtime *rt, const char *id, zerr **err)
       if ((ret = cgroup_destroy (dirs, dirs, err)) < 0)
         return ret;
     }
-  if ((ret = zone_net_remove_rules (id, err)) < 0)
+  if ((ret = zone_net_forget (rt->root, id, err)) < 0)
     return ret;
   return store_remove (rt->root, id, err);
 }

@@ -128,10 +128,20 @@ store_write_state (int dirfd, const struct zone_state *s, zerr **err)
   char tmp[64];
   int ret;
 
+  /* A temporary file, on disk before the rename: readers, a crash and a full disk all see the
+     old state whole or the new one whole, never a torn one. */
   snprintf (tmp, sizeof tmp, "state.json.%d", getpid ());
-  ret = write_file_at (dirfd, tmp, json, strlen (json), 0600, err);
-  if (ret < 0)
-    return ret;
+  {
+    cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return zerr_sys (err, "write state.json");
+    if (write_all (fd, json, strlen (json)) < 0 || fdatasync (fd) < 0)
+      {
+        ret = zerr_sys (err, "write state.json");
+        unlinkat (dirfd, tmp, 0);
+        return ret;
+      }
+  }
   if (renameat (dirfd, tmp, dirfd, "state.json") < 0)
     {
       ret = zerr_sys (err, "write state.json");

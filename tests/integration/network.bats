@@ -280,3 +280,16 @@ nothing_left() {
   "$ZONE_BIN" --root "$root2" delete -f w2
   ! ip link show "$BR" > /dev/null 2>&1
 }
+
+@test "a bridged zone whose state.json is lost: delete --force removes its lease, rules, veth's namespace and the bridge" {
+  net_cfg "{\"org.zone.net.ports\": \"127.0.0.1:$((PORT + 9)):80\"}"
+  set_idle
+  zone run -d lost > /dev/null
+  pid=$(zone state lost | jq .pid)
+  rm "$ZROOT/lost/state.json"
+  zone delete --force lost
+  ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+  [ ! -e "/run/zone-net/$NET.0_24" ]
+  ! nft list ruleset 2>/dev/null | grep -q 'comment "zone:lost"'
+  wait_for "! ip link show $BR > /dev/null 2>&1"
+}
