@@ -287,10 +287,11 @@ bool
 lease_subnet_empty (const struct zone_net *n)
 {
   cleanup_free char *path = subnet_file (n);
-  cleanup_close int lock = lock_leases (NULL);
+  cleanup_close int lock = lock_leases (NULL); /* held while reading */
   struct leases l = { 0 };
   bool empty;
 
+  (void) lock;
   read_leases (path, "", NULL, false, &l);
   empty = l.n == 0;
   free (l.v);
@@ -301,10 +302,11 @@ int
 lease_forget (const char *root, const char *id, char bridge[16], bool *last)
 {
   cleanup_free char *real = realpath (root, NULL);
-  cleanup_close int lock = lock_leases (NULL);
+  cleanup_close int lock = lock_leases (NULL); /* held while changing the files */
   cleanup_dir DIR *d = opendir (ZONE_LEASE_DIR);
   struct dirent *de;
 
+  (void) lock;
   *last = false;
   bridge[0] = '\0';
   while (d && (de = readdir (d)))
