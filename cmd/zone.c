@@ -126,6 +126,45 @@ print_help (void)
          stdout);
 }
 
+/* `zone COMMAND --help`: the command's usage, exit status 0, as runc answers it.  A command zone
+   does not have yet is not in the table: its --help fails (podman decides checkpoint support by
+   that exit status). */
+static bool
+print_command_help (const char *cmd)
+{
+  static const char *const usage[][2] = {
+    { "create", "create ID [--bundle|-b DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--no-new-keyring] "
+                "[--preserve-fds N]" },
+    { "run", "run ID [create's flags] [--detach|-d] [--keep]" },
+    { "start", "start ID" },
+    { "state", "state ID" },
+    { "kill", "kill ID [SIGNAL] [--all|-a]" },
+    { "stop", "stop ID [--timeout|-t SECONDS]" },
+    { "delete", "delete ID [--force|-f]" },
+    { "list", "list [--format|-f table|json] [--quiet|-q]" },
+    { "spec", "spec [--bundle|-b DIR] [--rootless]" },
+    { "features", "features" },
+    { "exec", "exec ID [CMD ARGS... | --process|-p FILE] [--tty|-t] [--detach|-d] [--env|-e K=V] [--user|-u "
+              "UID[:GID]] [--additional-gids|-g G] [--cwd DIR] [--cap|-c CAP] [--no-new-privs] [--console-socket "
+              "S] [--pid-file F] [--preserve-fds N] [--ignore-paused] [--apparmor P] [--process-label L]" },
+    { "ps", "ps ID [--format|-f table|json] [--] [PS ARGS...]" },
+    { "pause", "pause ID" },
+    { "resume", "resume ID" },
+    { "update", "update ID [--memory N] [--memory-swap N] [--memory-reservation N] [--kernel-memory N] "
+                "[--cpu-share N] [--cpu-quota N] [--cpu-period N] [--cpu-burst N] [--cpu-rt-runtime N] "
+                "[--cpu-rt-period N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] "
+                "[--resources|-r FILE|-]" },
+    { "events", "events ID [--stats] [--interval DURATION]" },
+  };
+  for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++)
+    if (strcmp (usage[i][0], cmd) == 0)
+      {
+        printf ("usage: zone [global options] %s\n(zone(1) and README.md describe each flag)\n", usage[i][1]);
+        return true;
+      }
+  return false;
+}
+
 static int
 parse_signal (const char *s)
 {
@@ -601,6 +640,9 @@ main (int argc, char **argv)
      after its arguments (`update ID --memory 64m`, as runc takes them), where its optstring lets
      them. */
   optind = 0;
+
+  if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) && print_command_help (cmd))
+    return 0;
 
   /* Only these put a process of the runtime into a zone (its init, or the exec'd child). */
   if (strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0)

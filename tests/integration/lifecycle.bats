@@ -370,3 +370,13 @@ one_line_error() { # WANT ARGS...
   [ "$status" -ne 0 ]
   [ "$output" = "zone: --cap: unknown capability \`CAP_BOGUS\`" ]
 }
+
+@test "zone COMMAND --help prints the command's usage and exits 0; checkpoint --help fails while it is not there (podman reads that)" {
+  for c in create run start state kill stop delete list spec features exec ps pause resume update events; do
+    run zone $c --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: zone [global options] $c"* ]]
+  done
+  run zone checkpoint --help
+  [ "$status" -ne 0 ]
+}
