@@ -5,6 +5,7 @@
 #include "rtnl.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/hash.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,12 +25,9 @@ zone_net_host_ifname (const char *id, char name[16])
   /* FNV-1a of the id and this moment: the veth of an earlier zone of the same id may still
      exist for a moment (the kernel tears a network namespace down asynchronously). */
   struct timespec ts;
-  uint32_t h = 2166136261u;
+  uint32_t h = fnv1a_str (FNV1A_INIT, id);
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  for (const unsigned char *p = (const unsigned char *) id; *p; p++)
-    h = (h ^ *p) * 16777619u;
-  h = (h ^ (uint32_t) ts.tv_nsec) * 16777619u;
-  h = (h ^ (uint32_t) getpid ()) * 16777619u;
+  h = fnv1a_word (fnv1a_word (h, (uint32_t) ts.tv_nsec), (uint32_t) getpid ());
   snprintf (name, 16, "zv%08x", h);
 }
 

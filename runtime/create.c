@@ -16,6 +16,7 @@
 #include "../spec/config.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/hash.h"
 #include "../util/strbuf.h"
 
 #include <arpa/inet.h>
@@ -334,14 +335,11 @@ char *
 default_cgroup_name (const char *root, const char *id)
 {
   cleanup_free char *real = realpath (root, NULL);
-  uint32_t h = 2166136261u;
   char *r;
 
   if (real == NULL || strcmp (real, ZONE_DEFAULT_ROOT) == 0)
     return xstrdup (id);
-  for (const char *c = real; *c; c++)
-    h = (h ^ (uint8_t) *c) * 16777619u;
-  if (asprintf (&r, "%s@%08x", id, h) < 0)
+  if (asprintf (&r, "%s@%08x", id, fnv1a_str (FNV1A_INIT, real)) < 0)
     abort ();
   return r;
 }
