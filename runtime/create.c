@@ -416,8 +416,8 @@ serve_init (int sock, const struct zone_config *c, const struct zone_state *st, 
       {
         cleanup_free char *json = zone_state_to_json (st, true), *started = NULL;
         struct zone_state as_created = *st;
-        if ((ret = hooks_run (c, ZONE_HOOK_PRESTART, json, err)) < 0
-            || (ret = hooks_run (c, ZONE_HOOK_CREATE_RUNTIME, json, err)) < 0)
+        if ((ret = hooks_run (c, ZONE_HOOK_PRESTART, json, NULL, err)) < 0
+            || (ret = hooks_run (c, ZONE_HOOK_CREATE_RUNTIME, json, NULL, err)) < 0)
           break;
         /* Two answers: the state for createContainer (now), then the one startContainer sees,
            once `start` has found the zone created. */

@@ -50,7 +50,8 @@ last_stderr_line (int fd, char out[256])
 }
 
 static int
-run_one (const struct zone_hook *h, const char *what, const char *state_json, zerr **err)
+run_one (const struct zone_hook *h, const char *what, const char *state_json, char *const *default_env,
+         zerr **err)
 {
   static char *const empty_env[] = { NULL };
   char *default_args[] = { h->path, NULL };
@@ -88,7 +89,7 @@ run_one (const struct zone_hook *h, const char *what, const char *state_json, ze
       fcntl (3, F_SETFD, FD_CLOEXEC);
       close_fds_from (4);
       signal (SIGPIPE, SIG_DFL);
-      execve (h->path, h->args ? h->args : default_args, h->env ? h->env : empty_env);
+      execve (h->path, h->args ? h->args : default_args, h->env ? h->env : default_env ? default_env : empty_env);
       exec_errno = errno;
       if (write (3, &exec_errno, sizeof exec_errno) < 0)
         _exit (127);
@@ -130,14 +131,15 @@ run_one (const struct zone_hook *h, const char *what, const char *state_json, ze
 }
 
 int
-hooks_run (const struct zone_config *c, enum zone_hook_kind kind, const char *state_json, zerr **err)
+hooks_run (const struct zone_config *c, enum zone_hook_kind kind, const char *state_json,
+           char *const *default_env, zerr **err)
 {
   for (size_t i = 0; i < c->n_hooks[kind]; i++)
     {
       char what[64];
       int ret;
       snprintf (what, sizeof what, "hooks.%s[%zu]", kind_names[kind], i);
-      ret = run_one (&c->hooks[kind][i], what, state_json, err);
+      ret = run_one (&c->hooks[kind][i], what, state_json, default_env, err);
       if (ret < 0)
         return ret;
     }
@@ -152,7 +154,7 @@ hooks_run_warn (const struct zone_config *c, enum zone_hook_kind kind, const cha
       char what[64];
       zerr *err = NULL;
       snprintf (what, sizeof what, "hooks.%s[%zu]", kind_names[kind], i);
-      if (run_one (&c->hooks[kind][i], what, state_json, &err) < 0)
+      if (run_one (&c->hooks[kind][i], what, state_json, NULL, &err) < 0)
         fprintf (stderr, "zone: warning: %s\n", err->msg);
       zerr_free (&err);
     }

@@ -83,7 +83,7 @@ create_hooks (struct init_args *a, char **start_state, zerr **err)
       /* Take the runtime's second answer whatever the hook does: a socket closed with a message
          still unread makes the runtime read ECONNRESET instead of our error. */
       zerr *e = NULL;
-      int hook = hooks_run (a->config, ZONE_HOOK_CREATE_CONTAINER, m->msg, &e);
+      int hook = hooks_run (a->config, ZONE_HOOK_CREATE_CONTAINER, m->msg, NULL, &e);
       ret = sync_expect (a->sync_fd, SYNC_HOOKS_DONE, m, err);
       if (hook < 0)
         {
@@ -204,7 +204,8 @@ zone_init_main (struct init_args *a)
   close (a->state_dir_fd);
   if (a->config->n_hooks[ZONE_HOOK_START_CONTAINER])
     {
-      if (hooks_run (a->config, ZONE_HOOK_START_CONTAINER, state ? state : "{}", &err) < 0)
+      /* As runc: a startContainer hook without its own env sees the process's. */
+      if (hooks_run (a->config, ZONE_HOOK_START_CONTAINER, state ? state : "{}", env, &err) < 0)
         {
           /* `start` reads why from the fifo: one write below PIPE_BUF arrives whole. */
           char buf[1024];

@@ -116,3 +116,18 @@ EOF
   [[ "$output" == *"warning: hooks.poststart[0]"* ]]
   [[ "$output" == *"warning: hooks.poststop[0]"* ]]
 }
+
+@test "a startContainer hook without env sees the process's env (runc); other hooks get an empty one" {
+  out=$BATS_TEST_TMPDIR/out
+  mkdir "$out"
+  cfg --arg o "$out" '.mounts += [{destination: "/out", type: "bind", source: $o, options: ["rbind"]}]'
+  cfg '.process.env = ["PATH=/bin", "ONE=two"]'
+  cfg '.hooks = {startContainer: [{path: "/bin/sh", args: ["sh", "-c", "echo start $ONE $HOME > /out/start"]},
+                                  {path: "/bin/sh", args: ["sh", "-c", "echo own $ONE $MINE > /out/own"], env: ["MINE=mine"]}],
+                 prestart: [{path: "/bin/sh", args: ["sh", "-c", "echo pre ${ONE:-none} > '"$out"'/pre"]}]}'
+  set_args true
+  zone run senv
+  [ "$(cat "$out/start")" = "start two /root" ]
+  [ "$(cat "$out/own")" = "own mine" ]
+  [ "$(cat "$out/pre")" = "pre none" ]
+}
