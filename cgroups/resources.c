@@ -67,6 +67,30 @@ opt_unset0 (struct ctx *c, yajl_val obj, const char *path, const char *key, int6
   return ret < 0 ? ret : check_min (c, path, key, min, out);
 }
 
+/* The spec calls access "a composition of r, w and m": any order, a letter twice is the same
+   letter (runc reads it so). Stored in the kernel's order; anything else is refused, where runc
+   silently drops it (see docs/config.md). */
+static int
+device_access (const char *access, char out[4])
+{
+  static const char letters[] = "rwm";
+  bool has[3] = { false, false, false };
+  size_t n = 0;
+
+  for (const char *a = access; *a; a++)
+    {
+      const char *at = strchr (letters, *a);
+      if (at == NULL)
+        return -EINVAL;
+      has[at - letters] = true;
+    }
+  for (int k = 0; k < 3; k++)
+    if (has[k])
+      out[n++] = letters[k];
+  out[n] = '\0';
+  return 0;
+}
+
 static int
 parse_devices (struct ctx *c, yajl_val res, const char *base, struct zone_resources *r)
 {
@@ -111,18 +135,10 @@ parse_devices (struct ctx *c, yajl_val res, const char *base, struct zone_resour
         return bad (c, p, "major and minor must not be negative");
       if (access == NULL || *access == '\0')
         strcpy (d->access, "rwm");
-      else
+      else if (device_access (access, d->access) < 0)
         {
-          size_t n = 0;
-          for (const char *a = access; *a; a++)
-            {
-              if (strchr ("rwm", *a) == NULL || strchr (d->access, *a) != NULL || n == 3)
-                {
-                  cleanup_free char *pa = json_path_join (p, "access");
-                  return bad (c, pa, "must be letters of \"rwm\"");
-                }
-              d->access[n++] = *a;
-            }
+          cleanup_free char *pa = json_path_join (p, "access");
+          return bad (c, pa, "must be made of the letters r, w and m");
         }
       r->n_devices++;
     }
@@ -352,7 +368,7 @@ zone_resources_parse (const char *file, const char *base, yajl_val res, struct z
   if (pids)
     {
       cleanup_free char *p = json_path_join (base, "pids");
-      /* 0 and any negative value are "max", as runc and crun read it; see docs/config.md. */
+      /* 0 is a limit of 0, a negative value "max" (runtime-spec 1.3); see docs/config.md. */
       if ((ret = opt (&c, pids, p, "limit", &r->pids_limit)) < 0)
         return ret;
     }

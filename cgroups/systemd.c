@@ -191,8 +191,8 @@ systemd_scope_start (const char *slice, const char *unit, const char *id, pid_t 
   if (r && r->mem_limit.set && r->mem_limit.v > 0
       && (ret = c.s.append (m, "(sv)", "MemoryMax", "t", (uint64_t) r->mem_limit.v)) < 0)
     goto build_failed;
-  if (r && r->pids_limit.set && r->pids_limit.v > 0
-      && (ret = c.s.append (m, "(sv)", "TasksMax", "t", (uint64_t) r->pids_limit.v)) < 0)
+  if (r && r->pids_limit.set
+      && (ret = c.s.append (m, "(sv)", "TasksMax", "t", r->pids_limit.v < 0 ? UINT64_MAX : (uint64_t) r->pids_limit.v)) < 0)
     goto build_failed;
   if (r && r->cpu_quota.set && r->cpu_quota.v > 0)
     {

@@ -245,8 +245,8 @@ gen_pids (struct gen *g, const struct zone_resources *r)
     return 0;
   if ((v = need (g, "pids", "pids.limit")) == 0)
     return -ENOTSUP;
-  /* 0 and -1 both mean no limit. */
-  limit_value (buf, sizeof buf, r->pids_limit.v > 0 ? r->pids_limit.v : -1);
+  /* runtime-spec 1.3 (and runc 1.4): 0 is a limit of 0, a negative value is no limit. */
+  limit_value (buf, sizeof buf, r->pids_limit.v);
   add (g, "pids", v, "pids.max", "%s", buf);
   return 0;
 }

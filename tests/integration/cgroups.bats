@@ -111,6 +111,34 @@ cpu_ns() {
   [[ "$output" == *zero-ok* ]]
 }
 
+@test "pids: a limit of 0 lets the zone fork nothing, -1 is no limit (runtime-spec 1.3)" {
+  cfg '.linux.resources.pids = {limit: 0}'
+  set_args sh -c 'sleep 1 & echo forked'
+  run zone run p0
+  [[ "$output" == *"can't fork"* ]]
+  [[ "$output" != *forked* ]]
+  cfg '.linux.resources.pids = {limit: -1}'
+  set_args sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'
+  run zone run pm
+  [ "$status" -eq 0 ]
+  [ "$output" = max ]
+}
+
+@test "devices: access is a composition of r, w, m in any order (runc); other letters are refused" {
+  cfg '.linux.resources.devices = [{allow: false, access: "rwm"}, {allow: false, type: "c", major: 1, minor: 3, access: "rr"},
+                                   {allow: true, type: "c", major: 1, minor: 5, access: "wmr"}]'
+  set_args sh -c 'cat /dev/null && echo read-ok; echo x > /dev/null && echo write-ok'
+  run zone run da
+  [[ "$output" != *read-ok* ]]
+  [[ "$output" == *write-ok* ]]
+  cfg '.linux.resources.devices[1].access = "rwa"'
+  run zone run db
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"linux.resources.devices[1].access: must be made of the letters r, w and m" ]]
+  [ ! -e "$ZROOT/db" ]
+}
+
 @test "pause stops the zone's processes, resume continues them; state says paused" {
   own_rootfs
   cfg '.root.readonly = false'

@@ -172,7 +172,7 @@ test_v2 (void)
   cgroup_writes_free (&w);
   zone_resources_free (r);
 
-  r = parse ("{\"cpu\": {\"quota\": -1}, \"memory\": {\"limit\": -1, \"swap\": -1}, \"pids\": {\"limit\": 0}}", &err);
+  r = parse ("{\"cpu\": {\"quota\": -1}, \"memory\": {\"limit\": -1, \"swap\": -1}, \"pids\": {\"limit\": -1}}", &err);
   CHECK (cgroup_resource_writes (r, 0, all_v2, NULL, "linux.resources", &w, &err) == 0);
   CHECK_WRITE (&w, "cpu.max", 0, "max");
   CHECK_WRITE (&w, "memory.max", 0, "max");
@@ -216,7 +216,8 @@ static const struct
     "linux.resources.blockIO.throttleReadBpsDevice[0].minor: required but missing" },
   { "{\"devices\": [{\"access\": \"r\"}]}", "linux.resources.devices[0].allow: required but missing" },
   { "{\"devices\": [{\"allow\": true, \"type\": \"x\"}]}", "linux.resources.devices[0].type: must be" },
-  { "{\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}", "linux.resources.devices[0].access: must be letters" },
+  { "{\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}", "linux.resources.devices[0].access: must be made of the letters r, w and m" },
+  { "{\"devices\": [{\"allow\": true, \"access\": \"rwa\"}]}", "linux.resources.devices[0].access: must be made" },
   { "{\"unified\": {\"../../escape\": \"1\"}}", "is not a cgroup file name" },
   { "{\"hugepageLimits\": [{\"limit\": 1}]}", "linux.resources.hugepageLimits[0].pageSize: required but missing" },
 };
@@ -271,6 +272,16 @@ test_zero_is_unset (void)
     cgroup_writes_free (&w);
     zone_resources_free (r);
   }
+  /* runtime-spec 1.3: pids.limit 0 is a real 0 */
+  {
+    zerr *err = NULL;
+    struct zone_resources *r = parse ("{\"pids\": {\"limit\": 0}}", &err);
+    struct cgroup_writes w = { 0 };
+    CHECK (r && cgroup_resource_writes (r, 0, all_v1, NULL, "linux.resources", &w, &err) == 0);
+    CHECK_WRITE (&w, "pids.max", 0, "0");
+    cgroup_writes_free (&w);
+    zone_resources_free (r);
+  }
 }
 
 static void
@@ -291,6 +302,30 @@ test_bpf_program (void)
   free (insns);
 }
 
+/* access is a composition of r, w, m: any order and repeats, stored in the kernel's order */
+static void
+test_device_access (void)
+{
+  static const struct
+  {
+    const char *given, *kept;
+  } cases[] = { { "wr", "rw" }, { "rr", "r" }, { "mwr", "rwm" }, { "m", "m" }, { "", "rwm" }, { "wmw", "wm" } };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      char json[128];
+      zerr *err = NULL;
+      struct zone_resources *r;
+      snprintf (json, sizeof json, "{\"devices\": [{\"allow\": true, \"access\": \"%s\"}]}", cases[i].given);
+      r = parse (json, &err);
+      CHECK (r != NULL && r->n_devices == 1);
+      if (r)
+        CHECK (strcmp (r->devices[0].access, cases[i].kept) == 0);
+      zone_resources_free (r);
+      zerr_free (&err);
+    }
+}
+
 int
 main (void)
 {
@@ -298,6 +333,7 @@ main (void)
   test_v1 ();
   test_v2 ();
   test_bad ();
+  test_device_access ();
   test_zero_is_unset ();
   test_bpf_program ();
   UNIT_DONE ();
