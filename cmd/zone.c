@@ -452,7 +452,7 @@ cmd_list (int argc, char **argv)
       printf ("[");
       for (size_t i = 0; i < n; i++)
         {
-          cleanup_free char *s = zone_state_to_json (states[i], true);
+          cleanup_free char *s = zone_state_to_json_line (states[i]);
           printf ("%s%s", i ? "," : "", s);
         }
       printf ("]\n");

@@ -22,16 +22,20 @@ gen_kv (yajl_gen g, const char *k, const char *v)
   gen_string (g, v ? v : "");
 }
 
-char *
-zone_state_to_json (const struct zone_state *s, bool public_only)
+/* runc's field order (its containerState): annotations before owner. */
+static char *
+state_json (const struct zone_state *s, bool public_only, bool pretty)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
   size_t len;
   char *r;
 
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_config (g, yajl_gen_indent_string, "  ");
+  if (pretty)
+    {
+      yajl_gen_config (g, yajl_gen_beautify, 1);
+      yajl_gen_config (g, yajl_gen_indent_string, "  ");
+    }
   yajl_gen_map_open (g);
   gen_kv (g, "ociVersion", s->oci_version);
   gen_kv (g, "id", s->id);
@@ -41,7 +45,6 @@ zone_state_to_json (const struct zone_state *s, bool public_only)
   gen_kv (g, "bundle", s->bundle);
   gen_kv (g, "rootfs", s->rootfs);
   gen_kv (g, "created", s->created);
-  gen_kv (g, "owner", s->owner);
   if (s->n_annotations)
     {
       gen_string (g, "annotations");
@@ -50,6 +53,7 @@ zone_state_to_json (const struct zone_state *s, bool public_only)
         gen_kv (g, s->annotations[i].key, s->annotations[i].value);
       yajl_gen_map_close (g);
     }
+  gen_kv (g, "owner", s->owner);
   if (!public_only)
     {
       gen_string (g, "pidStart");
@@ -77,6 +81,18 @@ zone_state_to_json (const struct zone_state *s, bool public_only)
   memcpy (r, buf, len);
   yajl_gen_free (g);
   return r;
+}
+
+char *
+zone_state_to_json (const struct zone_state *s, bool public_only)
+{
+  return state_json (s, public_only, true);
+}
+
+char *
+zone_state_to_json_line (const struct zone_state *s)
+{
+  return state_json (s, true, false);
 }
 
 int

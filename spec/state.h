@@ -31,6 +31,8 @@ struct zone_state
 
 /* public: the OCI state as `state` prints it; otherwise the full record stored on disk. */
 char *zone_state_to_json (const struct zone_state *s, bool public_only);
+/* The public fields on one line, as runc's `list --format json` prints each container. */
+char *zone_state_to_json_line (const struct zone_state *s);
 int zone_state_parse (const char *text, struct zone_state **out, zerr **err);
 void zone_state_free (struct zone_state *s);
 static inline void

@@ -166,6 +166,15 @@ load helpers
   [ "$(zone list -q | tr '\n' ' ')" = "la lb " ]
   [ "$(zone list --format json | jq -r '.[1].status')" = running ]
   [ "$(zone list --format json | jq length)" = 2 ]
+  # runc's layout: one line, runc's keys in runc's order, annotations only when there are some
+  cfg '.annotations = {"a.b": "c"}'
+  zone create lc > /dev/null
+  json=$(zone list --format json)
+  [ "$(echo "$json" | wc -l)" -eq 1 ]
+  [ "$(echo "$json" | jq -c '[.[] | keys_unsorted]')" = '[["ociVersion","id","pid","status","bundle","rootfs","created","owner"],["ociVersion","id","pid","status","bundle","rootfs","created","owner"],["ociVersion","id","pid","status","bundle","rootfs","created","annotations","owner"]]' ]
+  [ "$(echo "$json" | jq -r '.[2].annotations["a.b"]')" = c ]
+  [ "$(echo "$json" | jq -r '.[0].rootfs')" = "$ZONE_TEST_ROOTFS" ]
+  [ "$(zone state lc | jq -c keys_unsorted)" = '["ociVersion","id","pid","status","bundle","rootfs","created","annotations","owner"]' ]
 }
 
 @test "after a crash of the runtime, delete --force cleans up" {
