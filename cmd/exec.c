@@ -178,7 +178,13 @@ cmd_exec (int argc, char **argv)
   o.env = env;
   o.caps = caps;
   ret = zone_exec (&runtime, id, &o, &code, &err);
-  return ret < 0 ? fail (&err) : code;
+  /* As runc: 255 when the runtime failed, so that it is not taken for the process's status. */
+  if (ret < 0)
+    {
+      fail (&err);
+      return 255;
+    }
+  return code;
 }
 
 /* runc prints `ps -ef` (or the ps arguments given after the id) filtered to the zone's pids. */

@@ -24,14 +24,22 @@
 #include <unistd.h>
 
 /* The global options: the only mutable globals, as they live for the whole command. */
-struct zone_runtime runtime = { .root = ZONE_DEFAULT_ROOT };
 static const char *log_path;
 static bool log_json;
+static void log_line (const char *level, const char *msg);
+struct zone_runtime runtime = { .root = ZONE_DEFAULT_ROOT, .log = log_line };
 
-void
-log_error (const char *msg)
+/* A line of the given level: to --log when given (runc's text or json lines), and errors also
+   to stderr; debug lines go to stderr only when there is no --log, as with runc. */
+static void
+log_line (const char *level, const char *msg)
 {
-  fprintf (stderr, "zone: %s\n", msg);
+  bool error = strcmp (level, "error") == 0;
+
+  if (error)
+    fprintf (stderr, "zone: %s\n", msg);
+  else if (log_path == NULL)
+    fprintf (stderr, "zone: %s: %s\n", level, msg);
   if (log_path)
     {
       FILE *f = fopen (log_path, "ae");
@@ -47,17 +55,23 @@ log_error (const char *msg)
         if (log_json)
           {
             struct strbuf sb = { 0 };
-            strbuf_append (&sb, "{\"level\":\"error\",\"msg\":");
+            strbuf_appendf (&sb, "{\"level\":\"%s\",\"msg\":", level);
             strbuf_append_json_string (&sb, msg);
             strbuf_appendf (&sb, ",\"time\":\"%s\"}\n", when);
             fputs (sb.buf, f);
             free (sb.buf);
           }
         else
-          fprintf (f, "time=\"%s\" level=error msg=\"%s\"\n", when, msg);
+          fprintf (f, "time=\"%s\" level=%s msg=\"%s\"\n", when, level, msg);
       }
       fclose (f);
     }
+}
+
+void
+log_error (const char *msg)
+{
+  log_line ("error", msg);
 }
 
 int

@@ -439,77 +439,107 @@ serve_init (int sock, const struct zone_config *c, const struct zone_state *st, 
   return ret;
 }
 
-int
-zone_create_internal (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
-                      int console_sock, struct create_result *res, zerr **err)
+/* Everything one create holds; released by create_release whatever step it ended at. */
+struct create
 {
-  cleanup_config struct zone_config *config = NULL;
-  cleanup_free char *bundle = NULL, *config_path = NULL, *rootfs = NULL;
-  cleanup_close int lock_fd = -1, state_fd = -1, sock_parent = -1, sock_child = -1, console_fd = -1;
-  cleanup_close int own_pid_ns = -1, own_time_ns = -1;
-  cleanup_free char *config_text = NULL, *sd_slice = NULL, *sd_unit = NULL;
-  scmp_filter_ctx filter = NULL;
-  cleanup_state struct zone_state *st = NULL;
-  cleanup_resources struct zone_resources *resources = NULL;
-  cleanup_net struct zone_net net = { 0 };
-  cleanup_writes struct cgroup_writes writes = { 0 };
-  struct create_undo undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 };
-  int sv[2], ret;
+  const struct zone_runtime *rt;
+  const char *id;
+  const struct zone_create_opts *o;
+  int console_sock; /* run's own terminal socket, or -1 */
+  struct zone_config *config;
+  char *bundle, *config_text, *rootfs, *sd_slice, *sd_unit;
+  int lock_fd, state_fd, sock_parent, sock_child, console_fd, own_pid_ns, own_time_ns;
+  scmp_filter_ctx filter;
+  struct zone_state *st;
+  struct zone_resources *resources;
+  struct zone_net net;
+  struct cgroup_writes writes;
+  struct create_undo undo;
+};
 
-  if ((ret = store_validate_id (id, err)) < 0)
+static void
+create_release (struct create *c)
+{
+  cleanup_configp (&c->config);
+  free (c->bundle);
+  free (c->config_text);
+  free (c->rootfs);
+  free (c->sd_slice);
+  free (c->sd_unit);
+  cleanup_closep (&c->lock_fd);
+  cleanup_closep (&c->state_fd);
+  cleanup_closep (&c->sock_parent);
+  cleanup_closep (&c->sock_child);
+  cleanup_closep (&c->console_fd);
+  cleanup_closep (&c->own_pid_ns);
+  cleanup_closep (&c->own_time_ns);
+  if (c->filter)
+    seccomp_release (c->filter);
+  cleanup_statep (&c->st);
+  cleanup_resourcesp (&c->resources);
+  zone_net_free (&c->net);
+  cgroup_writes_free (&c->writes);
+}
+
+/* The bundle's config.json, parsed, and the rootfs it names. */
+static int
+read_bundle (struct create *c, zerr **err)
+{
+  cleanup_free char *config_path = NULL, *r = NULL;
+  int ret;
+
+  if ((ret = store_validate_id (c->id, err)) < 0)
     return ret;
-  bundle = realpath (o->bundle ? o->bundle : ".", NULL);
-  if (bundle == NULL)
-    return zerr_sys (err, "bundle `%s`", o->bundle ? o->bundle : ".");
-  config_path = absolute_path (bundle, "config.json");
-  if ((ret = read_file_at (AT_FDCWD, config_path, &config_text, NULL, err)) < 0)
+  c->bundle = realpath (c->o->bundle ? c->o->bundle : ".", NULL);
+  if (c->bundle == NULL)
+    return zerr_sys (err, "bundle `%s`", c->o->bundle ? c->o->bundle : ".");
+  config_path = absolute_path (c->bundle, "config.json");
+  if ((ret = read_file_at (AT_FDCWD, config_path, &c->config_text, NULL, err)) < 0)
     return ret;
-  if ((ret = zone_config_parse ("config.json", config_text, &config, err)) < 0)
+  if ((ret = zone_config_parse ("config.json", c->config_text, &c->config, err)) < 0)
     return ret;
-  {
-    cleanup_free char *r = absolute_path (bundle, config->root_path);
-    rootfs = realpath (r, NULL);
-    if (rootfs == NULL)
-      rootfs = steal_pointer (&r);
-  }
-  if ((ret = check_config (config, rootfs, o, console_sock >= 0 || o->console_socket, err)) < 0)
+  r = absolute_path (c->bundle, c->config->root_path);
+  c->rootfs = realpath (r, NULL);
+  if (c->rootfs == NULL)
+    c->rootfs = steal_pointer (&r);
+  return 0;
+}
+
+/* Everything that can be refused is refused here, before anything is made. */
+static int
+check_and_plan (struct create *c, zerr **err)
+{
+  const struct zone_create_opts *o = c->o;
+  int ret;
+
+  if ((ret = check_config (c->config, c->rootfs, o, c->console_sock >= 0 || o->console_socket, err)) < 0
+      || (ret = plan_limits (c->rt, c->config, &c->resources, &c->writes, err)) < 0
+      || (ret = zone_net_parse (c->config, &c->net, err)) < 0
+      || (ret = seccomp_filter_build (c->config->seccomp, &c->filter, err)) < 0)
     return ret;
-  if ((ret = plan_limits (rt, config, &resources, &writes, err)) < 0)
-    return ret;
-  if ((ret = zone_net_parse (config, &net, err)) < 0)
-    return ret;
-  if ((ret = seccomp_filter_build (config->seccomp, &filter, err)) < 0)
-    return ret;
-  if (config->process->terminal)
+  if (c->config->process->terminal)
     {
-      console_fd = console_sock >= 0 ? dup (console_sock) : terminal_connect_socket (o->console_socket, err);
-      if (console_fd < 0)
-        {
-          seccomp_release (filter);
-          return console_sock >= 0 ? zerr_sys (err, "dup") : console_fd;
-        }
+      c->console_fd = c->console_sock >= 0 ? dup (c->console_sock) : terminal_connect_socket (o->console_socket, err);
+      if (c->console_fd < 0)
+        return c->console_sock >= 0 ? zerr_sys (err, "dup") : c->console_fd;
     }
+  return 0;
+}
 
-  lock_fd = store_create (rt->root, id, err);
-  if (lock_fd < 0)
-    {
-      seccomp_release (filter);
-      return lock_fd;
-    }
-  undo.dir_made = true;
+static struct zone_state *
+new_state (const struct create *c)
+{
+  const struct zone_config *config = c->config;
+  struct zone_state *st = xmalloc0 (sizeof *st);
+  struct passwd *pw = getpwuid (geteuid ());
 
-  /* Recorded before anything else is made, so that `delete --force` finds it after a crash. */
-  st = xmalloc0 (sizeof *st);
   st->oci_version = xstrdup (ZONE_OCI_VERSION);
-  st->id = xstrdup (id);
+  st->id = xstrdup (c->id);
   st->status = xstrdup ("creating");
-  st->bundle = xstrdup (bundle);
-  st->rootfs = xstrdup (rootfs);
+  st->bundle = xstrdup (c->bundle);
+  st->rootfs = xstrdup (c->rootfs);
   st->created = now_rfc3339 ();
-  {
-    struct passwd *pw = getpwuid (geteuid ());
-    st->owner = xstrdup (pw ? pw->pw_name : "");
-  }
+  st->owner = xstrdup (pw ? pw->pw_name : "");
   if (config->n_annotations)
     {
       st->annotations = xmalloc0 (config->n_annotations * sizeof (struct zone_kv));
@@ -523,169 +553,233 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   for (int k = 0; k < ZONE_HOOK_KINDS; k++)
     if (config->n_hooks[k])
       st->hooks |= 1u << k;
-  if ((ret = plan_cgroup (rt, config, id, st, &sd_slice, &sd_unit, err)) < 0
-      || (ret = store_write_state (lock_fd, st, err)) < 0)
-    goto fail;
+  return st;
+}
+
+/* The zone's directory in the store, its state (status creating), its config and exec.fifo:
+   recorded before anything else is made, so that `delete --force` finds it after a crash. */
+static int
+record_zone (struct create *c, zerr **err)
+{
+  int ret;
+
+  c->lock_fd = store_create (c->rt->root, c->id, err);
+  if (c->lock_fd < 0)
+    return c->lock_fd;
+  c->undo.dir_made = true;
+  c->st = new_state (c);
+  if ((ret = plan_cgroup (c->rt, c->config, c->id, c->st, &c->sd_slice, &c->sd_unit, err)) < 0
+      || (ret = store_write_state (c->lock_fd, c->st, err)) < 0)
+    return ret;
   /* exec and the poststop hooks need the config as it was at create time. */
-  if ((ret = write_file_at (lock_fd, "config.json", config_text, strlen (config_text), 0600, err)) < 0)
-    goto fail;
-  if (mkfifoat (lock_fd, "exec.fifo", 0622) < 0)
-    {
-      ret = zerr_sys (err, "create exec.fifo");
-      goto fail;
-    }
+  if ((ret = write_file_at (c->lock_fd, "config.json", c->config_text, strlen (c->config_text), 0600, err)) < 0)
+    return ret;
+  if (mkfifoat (c->lock_fd, "exec.fifo", 0622) < 0)
+    return zerr_sys (err, "create exec.fifo");
   /* Chmod, as the umask may have taken bits the zone's user needs to write it. */
-  fchmodat (lock_fd, "exec.fifo", 0622, 0);
+  fchmodat (c->lock_fd, "exec.fifo", 0622, 0);
+  return 0;
+}
 
-  if (rt->cgroup_manager == ZONE_CGROUP_CGROUPFS)
-    {
-      struct cgroup_plan plan = { st->cgroup_paths, st->cgroup_made, st->cgroup_owned };
-      if ((ret = cgroup_create (&plan, err)) < 0)
-        goto fail;
-      undo.cgroups = st;
-      /* Limits are in place before the init joins: the zone never runs without them. */
-      if ((ret = cgroup_apply (st->cgroup_paths, resources, &writes, err)) < 0)
-        goto fail;
-    }
+/* Limits are in place before the init joins: the zone never runs without them. (systemd makes
+   its scope once the init exists: place_init.) */
+static int
+make_cgroups (struct create *c, zerr **err)
+{
+  struct cgroup_plan plan = { c->st->cgroup_paths, c->st->cgroup_made, c->st->cgroup_owned };
+  int ret;
 
-  state_fd = openat (lock_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (state_fd < 0 || socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    {
-      ret = zerr_sys (err, "prepare the zone's init");
-      goto fail;
-    }
-  sock_parent = sv[0];
-  sock_child = sv[1];
+  if (c->rt->cgroup_manager != ZONE_CGROUP_CGROUPFS)
+    return 0;
+  if ((ret = cgroup_create (&plan, err)) < 0)
+    return ret;
+  c->undo.cgroups = c->st;
+  return cgroup_apply (c->st->cgroup_paths, c->resources, &c->writes, err);
+}
+
+/* Clone the init into its new namespaces; it waits on the socket for GO. Never returns in the
+   child. */
+static int
+clone_zone_init (struct create *c, zerr **err)
+{
+  int sv[2], ret;
+
+  c->state_fd = openat (c->lock_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->state_fd < 0 || socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return zerr_sys (err, "prepare the zone's init");
+  c->sock_parent = sv[0];
+  c->sock_child = sv[1];
   /* Our own pid and time namespaces for children, to go back to once the init is cloned:
      the hooks we run must not land in the zone's. */
-  own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-  own_time_ns = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-  if ((ret = prepare_child_namespaces (config, err)) < 0)
-    goto fail;
+  c->own_pid_ns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  c->own_time_ns = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+  if ((ret = prepare_child_namespaces (c->config, err)) < 0)
+    return ret;
 
-  undo.pid = clone_init (clone_flags (config), &undo.pidfd);
-  if (undo.pid > 0)
+  c->undo.pid = clone_init (clone_flags (c->config), &c->undo.pidfd);
+  if (c->undo.pid < 0)
     {
-      if (own_pid_ns >= 0)
-        setns (own_pid_ns, CLONE_NEWPID);
-      if (own_time_ns >= 0)
-        setns (own_time_ns, CLONE_NEWTIME);
+      c->undo.pidfd = -1;
+      return zerr_sys (err, "clone the zone's init");
     }
-  if (undo.pid < 0)
-    {
-      undo.pidfd = -1;
-      ret = zerr_sys (err, "clone the zone's init");
-      goto fail;
-    }
-  if (undo.pid == 0)
+  if (c->undo.pid == 0)
     {
       struct init_args a = {
-        .config = config,
-        .rootfs = rootfs,
-        .bundle = bundle,
-        .sync_fd = sock_child,
-        .state_dir_fd = state_fd,
-        .lock_fd = lock_fd,
-        .new_userns = (clone_flags (config) & CLONE_NEWUSER) != 0,
-        .no_pivot = o->no_pivot,
-        .no_new_keyring = o->no_new_keyring,
-        .preserve_fds = o->preserve_fds,
-        .listen_fds = o->listen_fds,
-        .console_fd = console_fd,
-        .seccomp = filter,
-        .create_hooks = has_create_hooks (config),
+        .config = c->config,
+        .rootfs = c->rootfs,
+        .bundle = c->bundle,
+        .sync_fd = c->sock_child,
+        .state_dir_fd = c->state_fd,
+        .lock_fd = c->lock_fd,
+        .new_userns = (clone_flags (c->config) & CLONE_NEWUSER) != 0,
+        .no_pivot = c->o->no_pivot,
+        .no_new_keyring = c->o->no_new_keyring,
+        .preserve_fds = c->o->preserve_fds,
+        .listen_fds = c->o->listen_fds,
+        .console_fd = c->console_fd,
+        .seccomp = c->filter,
+        .create_hooks = has_create_hooks (c->config),
       };
-      close (sock_parent);
+      close (c->sock_parent);
       zone_init_main (&a);
     }
-  close (sock_child);
-  sock_child = -1;
-  if (console_fd >= 0)
-    {
-      close (console_fd);
-      console_fd = -1;
-    }
+  if (c->own_pid_ns >= 0)
+    setns (c->own_pid_ns, CLONE_NEWPID);
+  if (c->own_time_ns >= 0)
+    setns (c->own_time_ns, CLONE_NEWTIME);
+  cleanup_closep (&c->sock_child);
+  cleanup_closep (&c->console_fd);
+  return 0;
+}
 
-  if (clone_flags (config) & CLONE_NEWUSER)
+/* Id maps and the cgroup for the init, then GO: it builds its rootfs from here on. */
+static int
+place_init (struct create *c, zerr **err)
+{
+  struct zone_state *st = c->st;
+  pid_t pid = c->undo.pid;
+  int ret;
+
+  if (clone_flags (c->config) & CLONE_NEWUSER)
     {
-      if ((ret = write_idmap (undo.pid, "gid_map", config->gid_mappings, config->n_gid_mappings, err)) < 0)
-        goto fail;
-      if ((ret = write_idmap (undo.pid, "uid_map", config->uid_mappings, config->n_uid_mappings, err)) < 0)
-        goto fail;
+      if ((ret = write_idmap (pid, "gid_map", c->config->gid_mappings, c->config->n_gid_mappings, err)) < 0
+          || (ret = write_idmap (pid, "uid_map", c->config->uid_mappings, c->config->n_uid_mappings, err)) < 0)
+        return ret;
     }
-  if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
+  if (c->rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
     {
       /* systemd makes the cgroup, with the init in it, as a delegated transient scope. */
       char *dir = NULL;
-      if ((ret = systemd_scope_start (sd_slice, sd_unit, id, undo.pid, resources, &dir, err)) < 0)
-        goto fail;
+      if ((ret = systemd_scope_start (c->sd_slice, c->sd_unit, c->id, pid, c->resources, &dir, err)) < 0)
+        return ret;
       st->cgroup_paths = xmalloc0 (2 * sizeof (char *));
       st->cgroup_paths[0] = dir;
       st->cgroup_made = xmalloc0 (2 * sizeof (char *));
       st->cgroup_made[0] = xstrdup (dir);
       st->cgroup_owned = true;
-      undo.cgroups = st;
-      if ((ret = cgroup_apply (st->cgroup_paths, resources, &writes, err)) < 0)
-        goto fail;
+      c->undo.cgroups = st;
+      if ((ret = cgroup_apply (st->cgroup_paths, c->resources, &c->writes, err)) < 0)
+        return ret;
     }
-  else if ((ret = cgroup_enter (st->cgroup_paths, undo.pid, err)) < 0)
-    goto fail;
+  else if ((ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
+    return ret;
   /* Not written yet: until `created`, the init dies with us (PDEATHSIG, or EOF on the socket),
      and what is left is found through the cgroup paths already recorded. */
-  st->pid = undo.pid;
-  pid_stat (undo.pid, &st->pid_start, NULL);
-  if (sync_send (sock_parent, SYNC_GO, 0, NULL) < 0)
-    {
-      ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
-      goto fail;
-    }
-  /* While the init builds its rootfs: the network is ready before any hook or the process. */
-  if (net.bridge)
-    {
-      struct in_addr addr;
-      char text[INET_ADDRSTRLEN], host[16];
-      if ((ret = zone_net_setup (rt->root, id, &net, undo.pid, &addr, host, err)) < 0)
-        goto fail;
-      st->net_veth = xstrdup (host);
-      undo.net = &net;
-      undo.net_veth = st->net_veth;
-      inet_ntop (AF_INET, &addr, text, sizeof text);
-      state_set_annotation (st, "org.zone.net.address", text);
-    }
-  if ((ret = serve_init (sock_parent, config, st, err)) < 0)
-    goto fail;
+  st->pid = pid;
+  pid_stat (pid, &st->pid_start, NULL);
+  if (sync_send (c->sock_parent, SYNC_GO, 0, NULL) < 0)
+    return zerr_set (err, EPIPE, "the zone's init exited during setup");
+  return 0;
+}
 
-  free (st->status);
-  st->status = xstrdup ("created");
-  if ((ret = store_write_state (lock_fd, st, err)) < 0)
-    goto fail;
-  if (o->pid_file)
+/* While the init builds its rootfs: the network is ready before any hook or the process. */
+static int
+connect_network (struct create *c, zerr **err)
+{
+  struct in_addr addr;
+  char text[INET_ADDRSTRLEN], host[16];
+  int ret;
+
+  if (!c->net.bridge)
+    return 0;
+  if ((ret = zone_net_setup (c->rt->root, c->id, &c->net, c->undo.pid, &addr, host, err)) < 0)
+    return ret;
+  c->st->net_veth = xstrdup (host);
+  c->undo.net = &c->net;
+  c->undo.net_veth = c->st->net_veth;
+  inet_ntop (AF_INET, &addr, text, sizeof text);
+  state_set_annotation (c->st, "org.zone.net.address", text);
+  return 0;
+}
+
+static int
+write_pid_file (const char *pid_file, pid_t pid, zerr **err)
+{
+  cleanup_free char *abs = NULL;
+  char buf[32];
+  int len = snprintf (buf, sizeof buf, "%d", pid);
+
+  if (pid_file[0] != '/')
     {
-      char buf[32];
-      int len = snprintf (buf, sizeof buf, "%d", undo.pid);
-      cleanup_free char *abs = NULL;
-      if (o->pid_file[0] != '/')
-        {
-          cleanup_free char *cwd = getcwd (NULL, 0);
-          abs = absolute_path (cwd ? cwd : "/", o->pid_file);
-        }
-      if ((ret = write_file_atomic (abs ? abs : o->pid_file, buf, (size_t) len, 0644, err)) < 0)
-        goto fail;
+      cleanup_free char *cwd = getcwd (NULL, 0);
+      abs = absolute_path (cwd ? cwd : "/", pid_file);
     }
-  seccomp_release (filter);
+  return write_file_atomic (abs ? abs : pid_file, buf, (size_t) len, 0644, err);
+}
+
+static int
+mark_created (struct create *c, zerr **err)
+{
+  int ret;
+
+  free (c->st->status);
+  c->st->status = xstrdup ("created");
+  if ((ret = store_write_state (c->lock_fd, c->st, err)) < 0)
+    return ret;
+  return c->o->pid_file ? write_pid_file (c->o->pid_file, c->undo.pid, err) : 0;
+}
+
+/* The life of a zone up to `created`, step by step; a failed step undoes what the steps before
+   it made (create_undo), so that a failed create leaves nothing behind. */
+int
+zone_create_internal (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
+                      int console_sock, struct create_result *res, zerr **err)
+{
+  struct create c = {
+    .rt = rt, .id = id, .o = o, .console_sock = console_sock,
+    .lock_fd = -1, .state_fd = -1, .sock_parent = -1, .sock_child = -1, .console_fd = -1,
+    .own_pid_ns = -1, .own_time_ns = -1,
+    .undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 },
+  };
+  int ret;
+
+  if ((ret = read_bundle (&c, err)) < 0 || (ret = check_and_plan (&c, err)) < 0)
+    goto out;
+  zone_debug (rt, "%s: config checked, bundle %s", id, c.bundle);
+  if ((ret = record_zone (&c, err)) < 0 || (ret = make_cgroups (&c, err)) < 0)
+    goto fail;
+  zone_debug (rt, "%s: state recorded, cgroup %s", id, c.st->cgroup_paths && c.st->cgroup_paths[0] ? c.st->cgroup_paths[0] : "(none)");
+  if ((ret = clone_zone_init (&c, err)) < 0 || (ret = place_init (&c, err)) < 0)
+    goto fail;
+  zone_debug (rt, "%s: init %d cloned and placed", id, c.undo.pid);
+  if ((ret = connect_network (&c, err)) < 0 || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0
+      || (ret = mark_created (&c, err)) < 0)
+    goto fail;
+  zone_debug (rt, "%s: created, init %d", id, c.undo.pid);
   if (res)
     {
-      res->pid = undo.pid;
-      res->pidfd = undo.pidfd;
-      res->terminal = config->process->terminal;
+      res->pid = c.undo.pid;
+      res->pidfd = c.undo.pidfd;
+      res->terminal = c.config->process->terminal;
     }
   else
-    close (undo.pidfd);
-  return 0;
+    close (c.undo.pidfd);
+  goto out;
 
 fail:
-  undo_create (&undo);
-  seccomp_release (filter);
+  undo_create (&c.undo);
+out:
+  create_release (&c);
   return ret;
 }
 

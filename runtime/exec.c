@@ -241,7 +241,7 @@ exec_child_main (struct exec_child *x)
   if (x->config->process->no_new_privileges && seccomp_filter_load (x->seccomp, &err) < 0)
     goto fail;
   execve (exe, x->config->process->args, env);
-  zerr_sys (&err, "exec `%s`", exe);
+  process_exec_error (&err, exe, errno);
 fail:
   write_all (x->report_fd, err->msg, strlen (err->msg));
   _exit (127);
@@ -267,7 +267,7 @@ wait_exec (int report_fd, pid_t pid, zerr **err)
     return 0;
   buf[n] = '\0';
   waitpid (pid, NULL, 0);
-  return zerr_set (err, EINVAL, "exec: %s", buf);
+  return zerr_set (err, EINVAL, "exec failed: %s", buf);
 }
 
 int

@@ -228,6 +228,7 @@ zone_init_main (struct init_args *a)
       _exit (127);
     }
   execve (exe, a->config->process->args, env);
-  fprintf (stderr, "zone: exec `%s`: %s\n", exe, strerror (errno));
+  process_exec_error (&err, exe, errno);
+  fprintf (stderr, "zone: %s\n", err->msg);
   _exit (127);
 }

@@ -204,6 +204,7 @@ zone_start (const struct zone_runtime *rt, const char *id, zerr **err)
   /* Without the fifo, the state reads as running (state_refresh_status): no write needed. */
   unlinkat (dirfd, "exec.fifo", 0);
   set_status (st, "running");
+  zone_debug (rt, "%s: started, process %d running", id, st->pid);
   run_hooks_warn (dirfd, st, ZONE_HOOK_POSTSTART);
   return 0;
 }
@@ -263,6 +264,7 @@ zone_kill (const struct zone_runtime *rt, const char *id, int sig, bool all, zer
   pidfd = pid_open_verified (st->pid, st->pid_start);
   if (pidfd < 0)
     return zerr_set (err, ESRCH, "container `%s` is not running", id);
+  zone_debug (rt, "%s: signal %d to %s", id, sig, all ? "every process of the zone" : "its init");
   if (all)
     return signal_zone (st, pidfd, sig, err);
   if (pidfd_signal (pidfd, sig) < 0)
@@ -338,9 +340,11 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
     {
       if (!force && strcmp (st->status, "created") != 0)
         return zerr_set (err, EBUSY, "cannot delete container `%s` that is not stopped: %s", id, st->status);
+      zone_debug (rt, "%s: %s, killing its processes", id, st->status);
       if ((ret = kill_and_wait (st, err)) < 0)
         return ret;
     }
+  zone_debug (rt, "%s: removing its cgroup, network and state", id);
   if ((ret = cgroup_destroy (st->cgroup_paths, st->cgroup_made, err)) < 0)
     return ret;
   {

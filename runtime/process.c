@@ -3,6 +3,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -27,11 +28,27 @@ env_lookup (char **env, const char *key)
   return NULL;
 }
 
-static bool
-is_executable (const char *path)
+/* 0, or why path cannot be executed (as execve would say it). */
+static int
+check_executable (const char *path)
 {
   struct stat st;
-  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+  if (stat (path, &st) < 0)
+    return -errno;
+  if (S_ISDIR (st.st_mode))
+    return -EISDIR;
+  if (!S_ISREG (st.st_mode) || access (path, X_OK) < 0)
+    return -EACCES;
+  return 0;
+}
+
+int
+process_exec_error (zerr **err, const char *name, int errnum)
+{
+  char why[128];
+  snprintf (why, sizeof why, "%s", strerror (errnum));
+  why[0] = (char) tolower ((unsigned char) why[0]);
+  return zerr_set (err, errnum, "exec: \"%s\": %s", name, why);
 }
 
 int
@@ -44,8 +61,9 @@ process_find_executable (const struct zone_process *p, char **out, zerr **err)
 
   if (strchr (name, '/'))
     {
-      if (!is_executable (name))
-        return zerr_sys (err, "exec `%s`", name);
+      int why = check_executable (name);
+      if (why < 0)
+        return process_exec_error (err, name, -why);
       *out = xstrdup (name);
       return 0;
     }
@@ -55,14 +73,15 @@ process_find_executable (const struct zone_process *p, char **out, zerr **err)
       char *candidate;
       if (asprintf (&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
         abort ();
-      if (is_executable (candidate))
+      if (check_executable (candidate) == 0)
         {
           *out = candidate;
           return 0;
         }
       free (candidate);
     }
-  return zerr_set (err, ENOENT, "exec `%s`: executable file not found in $PATH", name);
+  /* runc's words, which engines look for (podman: exit 127). */
+  return zerr_set (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 int

@@ -9,6 +9,8 @@
 #include "../util/error.h"
 
 /* Find args[0] along the PATH of env (inside the current root), as execvp would. */
+/* runc's text for a process that cannot be executed: exec: "NAME": reason. Returns -errnum. */
+int process_exec_error (zerr **err, const char *name, int errnum);
 int process_find_executable (const struct zone_process *p, char **out, zerr **err);
 int process_apply_rlimits (const struct zone_process *p, zerr **err);
 int process_apply_oom_score_adj (const struct zone_process *p, zerr **err);

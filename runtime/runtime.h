@@ -25,7 +25,12 @@ struct zone_runtime
   const char *root; /* state store, default /run/zone */
   enum zone_cgroup_manager cgroup_manager;
   bool debug;
+  /* Where --debug lines go (level "debug"); NULL: nowhere. */
+  void (*log) (const char *level, const char *msg);
 };
+
+/* One --debug line, when rt->debug is set. */
+void zone_debug (const struct zone_runtime *rt, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 struct zone_create_opts
 {

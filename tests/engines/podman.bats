@@ -38,6 +38,9 @@ prun() {
   [ "$status" -eq 3 ]
   [ "$output" = "hello from zone" ]
   [ -z "$(p ps -aq)" ]
+  # podman reads the runtime's words: a program that is not there is 127, one it cannot run 126
+  run -127 prun --rm localhost/zonetest no-such-program
+  run -126 prun --rm localhost/zonetest /etc/passwd
 }
 
 @test "podman: detached, exec with and without a terminal, stop, rm" {

@@ -134,8 +134,33 @@ EOF
   [ "$status" -ne 0 ]
   [[ "$output" == *"stopped"* ]]
   run zone exec done1
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 1 ]
   [[ "$output" == *"give a command"* ]]
+}
+
+@test "exec and run that cannot execute the program say it in runc's words; exec exits 255 (runc)" {
+  set_idle
+  zone run -d ex > /dev/null 2>&1
+  run zone exec ex no-such-program
+  [ "$status" -eq 255 ]
+  [ "$output" = 'zone: exec failed: exec: "no-such-program": executable file not found in $PATH' ]
+  run zone exec ex /etc/passwd
+  [ "$status" -eq 255 ]
+  [ "$output" = 'zone: exec failed: exec: "/etc/passwd": permission denied' ]
+  run zone exec ex /nodir/prog
+  [ "$status" -eq 255 ]
+  [ "$output" = 'zone: exec failed: exec: "/nodir/prog": no such file or directory' ]
+  run zone exec ex /etc
+  [ "$output" = 'zone: exec failed: exec: "/etc": is a directory' ]
+  run zone exec nope true
+  [ "$status" -eq 255 ]
+  # the process's own status is passed through untouched
+  run zone exec ex sh -c 'exit 3'
+  [ "$status" -eq 3 ]
+  set_args /etc/passwd
+  run zone run ex2
+  [ "$status" -eq 1 ]
+  [ "$output" = 'zone: exec: "/etc/passwd": permission denied' ]
 }
 
 @test "a zone cannot write the runtime's binary through /proc/PID/exe (CVE-2019-5736)" {

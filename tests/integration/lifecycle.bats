@@ -265,6 +265,21 @@ load helpers
   grep -q 'level=error msg="container `nosuch` does not exist"' "$BATS_TEST_TMPDIR/log.txt"
 }
 
+@test "--debug: a line per step, on stderr, or in --log (then not on stderr) as runc does" {
+  set_args true
+  run "$ZONE_BIN" --root "$ZROOT" --debug run dbg
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"zone: debug: dbg: config checked"* ]]
+  [[ "$output" == *"zone: debug: dbg: created, init "* ]]
+  [[ "$output" == *"zone: debug: dbg: started"* ]]
+  run zone run dbg2
+  [ -z "$output" ]
+  run "$ZONE_BIN" --root "$ZROOT" --debug --log "$BATS_TEST_TMPDIR/dbg.json" --log-format json run dbg3
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ "$(jq -r 'select(.level == "debug") | .msg' "$BATS_TEST_TMPDIR/dbg.json" | grep -c '^dbg3: ')" -ge 4 ]
+}
+
 @test "spec, features and --version" {
   d=$BATS_TEST_TMPDIR/specdir
   mkdir -p "$d"
@@ -308,7 +323,7 @@ load helpers
   set_args no-such-program
   run zone create m2
   [ "$status" -eq 1 ]
-  [[ "$output" == *"no-such-program"*"not found"* ]]
+  [ "$output" = 'zone: exec: "no-such-program": executable file not found in $PATH' ]
   [ -z "$(ls -A "$ZROOT" 2>/dev/null)" ]
   [ -z "$(ls -d /sys/fs/cgroup/*/zone/m2@* /sys/fs/cgroup/zone/m2@* 2>/dev/null)" ]
 }
