@@ -263,11 +263,46 @@ after_mount (struct rootfs_ctx *ctx, const struct zone_mount *m, const struct mo
   return 0;
 }
 
+/* "/dev", also spelt "/dev/" or "//dev". */
+static bool
+is_dev (const char *dest)
+{
+  while (*dest == '/')
+    dest++;
+  return strncmp (dest, "dev", 3) == 0 && strspn (dest + 3, "/") == strlen (dest + 3);
+}
+
+static bool
+has_mode_option (const char *data)
+{
+  return data && (strncmp (data, "mode=", 5) == 0 || strstr (data, ",mode=") != NULL);
+}
+
+/* A tmpfs without mode= over a directory the rootfs has takes that directory's mode, as runc and
+   crun do (a tmpfs on /var/lib/app stays 0750); on a directory zone makes, the kernel's 1777. NULL
+   when the data stays as it is. */
+static char *
+tmpfs_data_with_mode (int root_fd, const char *dest, const char *data)
+{
+  cleanup_close int fd = -1;
+  struct stat st;
+  char *r;
+
+  if (has_mode_option (data))
+    return NULL;
+  fd = open_in_root (root_fd, dest, 0);
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISDIR (st.st_mode))
+    return NULL;
+  if (asprintf (&r, "mode=%o%s%s", (unsigned) (st.st_mode & 07777), data && *data ? "," : "", data ? data : "") < 0)
+    abort ();
+  return r;
+}
+
 static int
 mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zerr **err)
 {
   struct mount_opts o;
-  cleanup_free char *source = NULL;
+  cleanup_free char *source = NULL, *tmpfs_data = NULL;
   cleanup_close int target_fd = -1;
   const char *type = m->type ? m->type : "none";
   char target[64];
@@ -313,6 +348,13 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
       return ret;
     }
 
+  if (strcmp (type, "tmpfs") == 0)
+    tmpfs_data = tmpfs_data_with_mode (ctx->root_fd, m->destination, o.data);
+  if (!o.bind && (o.flags & MS_RDONLY) && is_dev (m->destination))
+    {
+      ctx->dev_readonly_flags = o.flags;
+      o.flags &= ~(unsigned long) MS_RDONLY;
+    }
   /* procfs and sysfs go on a directory of the rootfs, never where a symlink of it points (runc's
      rule: a symlink there is an image trying to move /proc or /sys). */
   if (strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0)
@@ -358,7 +400,7 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
     }
   else
     {
-      ret = mount (m->source ? m->source : type, target, type, o.flags, o.data);
+      ret = mount (m->source ? m->source : type, target, type, o.flags, tmpfs_data ? tmpfs_data : o.data);
     }
   if (ret < 0)
     {

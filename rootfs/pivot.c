@@ -89,6 +89,8 @@ rootfs_finalize (struct rootfs_ctx *ctx, zerr **err)
   for (size_t i = 0; c->readonly_paths && c->readonly_paths[i]; i++)
     if ((ret = readonly_path (c->readonly_paths[i], ctx->in_userns, err)) < 0)
       return ret;
+  if (ctx->dev_readonly_flags && (ret = remount_bind ("/dev", ctx->dev_readonly_flags, ctx->in_userns, err)) < 0)
+    return zerr_wrap (err, "a read-only /dev");
   if (c->root_readonly && (ret = remount_bind ("/", MS_RDONLY, true, err)) < 0)
     return zerr_wrap (err, "root.readonly");
   if (c->rootfs_propagation && mount (NULL, "/", NULL, c->rootfs_propagation, NULL) < 0)

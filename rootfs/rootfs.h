@@ -15,6 +15,9 @@ struct rootfs_ctx
   bool in_userns;     /* device nodes cannot be made: bind them from the host */
   bool cgroupns;      /* the zone has a cgroup namespace: cgroupfs may be mounted afresh */
   int root_fd;        /* O_PATH fd of rootfs, set by rootfs_prepare */
+  /* A read-only /dev is mounted writable, for /dev/pts and the devices to be made in it, and
+     made read-only by rootfs_finalize (runc does the same): its mount flags, 0 if none. */
+  unsigned long dev_readonly_flags;
 };
 
 /* Stop mount events from leaking to the host and make rootfs a mount point. */

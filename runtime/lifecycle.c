@@ -260,10 +260,10 @@ zone_kill (const struct zone_runtime *rt, const char *id, int sig, bool all, zer
   if (ret < 0)
     return ret;
   if (!is_active (st))
-    return zerr_set (err, ESRCH, "container `%s` is not running", id);
+    return zerr_set (err, ESRCH, "cannot kill `%s`: container not running", id);
   pidfd = pid_open_verified (st->pid, st->pid_start);
   if (pidfd < 0)
-    return zerr_set (err, ESRCH, "container `%s` is not running", id);
+    return zerr_set (err, ESRCH, "cannot kill `%s`: container not running", id);
   zone_debug (rt, "%s: signal %d to %s", id, sig, all ? "every process of the zone" : "its init");
   if (all)
     return signal_zone (st, pidfd, sig, err);

@@ -70,7 +70,7 @@ store_create (const char *root, const char *id, zerr **err)
   if (mkdir (dir, 0711) < 0)
     {
       if (errno == EEXIST)
-        return zerr_set (err, EEXIST, "container `%s` already exists", id);
+        return zerr_set (err, EEXIST, "`%s`: container with given ID already exists", id);
       return zerr_sys (err, "create `%s`", dir);
     }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -96,7 +96,7 @@ store_open (const char *root, const char *id, zerr **err)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return zerr_set (err, ENOENT, "container `%s` does not exist", id);
+        return zerr_set (err, ENOENT, "`%s`: container does not exist", id);
       return zerr_sys (err, "open `%s`", dir);
     }
   ret = lock_dir (fd, err);
@@ -106,7 +106,7 @@ store_open (const char *root, const char *id, zerr **err)
   {
     struct stat st;
     if (fstat (fd, &st) == 0 && st.st_nlink == 0)
-      return zerr_set (err, ENOENT, "container `%s` does not exist", id);
+      return zerr_set (err, ENOENT, "`%s`: container does not exist", id);
   }
   return steal_fd (&fd);
 }

@@ -110,7 +110,7 @@ zone_events (const struct zone_runtime *rt, const char *id, bool stats_once, int
     }
   pidfd = pid_open_verified (st->pid, st->pid_start);
   if (pidfd < 0)
-    return zerr_set (err, ESRCH, "container `%s` is not running", id);
+    return zerr_set (err, ESRCH, "cannot update `%s`: container not running", id);
   /* Others may use the zone while we watch. */
   close (dirfd);
   dirfd = -1;

@@ -127,7 +127,7 @@ EOF
 @test "exec into an unknown or stopped zone fails with one clear line" {
   run zone exec nope true
   [ "$status" -ne 0 ]
-  [[ "$output" == *"container \`nope\` does not exist"* ]]
+  [[ "$output" == *"\`nope\`: container does not exist"* ]]
   set_args true
   zone run --keep done1
   run zone exec done1 true

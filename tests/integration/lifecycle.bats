@@ -75,7 +75,7 @@ load helpers
   [ ! -e "$ZROOT/s1" ]
   run zone state s1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"container \`s1\` does not exist"* ]]
+  [[ "$output" == *"\`s1\`: container does not exist"* ]]
 }
 
 @test "kill accepts signal names with and without SIG, and numbers" {
@@ -96,7 +96,7 @@ load helpers
   wait_for '[ "$(zone_status n1)" = stopped ]'
   run zone kill n1 TERM
   [ "$status" -ne 0 ]
-  [[ "$output" == *"not running"* ]]
+  [[ "$output" == *"cannot kill \`n1\`: container not running"* ]]
 }
 
 @test "a second create with the same id fails and leaves the first untouched" {
@@ -105,7 +105,7 @@ load helpers
   pid=$(zone state d1 | jq .pid)
   run zone create d1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"already exists"* ]]
+  [[ "$output" == *"\`d1\`: container with given ID already exists"* ]]
   [ "$(zone_status d1)" = created ]
   [ "$(zone state d1 | jq .pid)" = "$pid" ]
   kill -0 "$pid"
@@ -235,7 +235,7 @@ load helpers
     run zone $cmd nosuch
     [ "$status" -eq 1 ]
     [ "${#lines[@]}" -eq 1 ]
-    [[ "$output" == *"container \`nosuch\` does not exist"* ]]
+    [[ "$output" == *"\`nosuch\`: container does not exist"* ]]
   done
   run zone frobnicate
   [ "$status" -ne 0 ]
@@ -262,7 +262,7 @@ load helpers
   [[ "$(jq -r .msg "$BATS_TEST_TMPDIR/log.json")" == *"does not exist"* ]]
   jq -e .time "$BATS_TEST_TMPDIR/log.json"
   run "$ZONE_BIN" --root "$ZROOT" --log "$BATS_TEST_TMPDIR/log.txt" state nosuch
-  grep -q 'level=error msg="container `nosuch` does not exist"' "$BATS_TEST_TMPDIR/log.txt"
+  grep -q 'level=error msg="`nosuch`: container does not exist"' "$BATS_TEST_TMPDIR/log.txt"
 }
 
 @test "--debug: a line per step, on stderr, or in --log (then not on stderr) as runc does" {

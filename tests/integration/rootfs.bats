@@ -253,3 +253,56 @@ load helpers
   run zone kill k0 0
   [ "$status" -ne 0 ]
 }
+
+@test "runc parity: a tmpfs without mode= keeps the mode of the directory it covers (1777 when made)" {
+  own_rootfs
+  mkdir -m 750 "$ROOTFS/app"
+  mkdir -m 700 "$ROOTFS/keep"
+  cfg '.root.readonly = false
+       | .mounts += [{destination: "/app", type: "tmpfs", source: "tmpfs", options: ["nosuid", "size=1m"]},
+                     {destination: "/keep", type: "tmpfs", source: "tmpfs", options: ["mode=1777"]},
+                     {destination: "/made", type: "tmpfs", source: "tmpfs"}]'
+  set_args sh -c 'stat -c "%n %a" /app /keep /made'
+  run zone run tm
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "/app 750" ]
+  [ "${lines[1]}" = "/keep 1777" ]
+  [ "${lines[2]}" = "/made 1777" ]
+}
+
+@test "runc parity: a read-only /dev still gets /dev/pts, /dev/shm and the devices, then is read-only" {
+  cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+  set_args sh -c 'echo x > /dev/null && echo null-ok; touch /dev/new 2>/dev/null || echo dev-ro; touch /dev/shm/f && echo shm-ok; [ -e /dev/pts/ptmx ] && echo pts-ok'
+  run zone run dro
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'null-ok\ndev-ro\nshm-ok\npts-ok')" ]
+}
+
+@test "runc parity: bind sources and targets through symlinks" {
+  own_rootfs
+  cfg '.root.readonly = false'
+  echo hello > "$BATS_TEST_TMPDIR/file"
+  ln -s "$BATS_TEST_TMPDIR/file" "$BATS_TEST_TMPDIR/to-file"
+  ln -s /nonexistent/x "$BATS_TEST_TMPDIR/dangling"
+  # a dangling source is refused, naming it (runc: stat ...: no such file or directory)
+  cfg --arg s "$BATS_TEST_TMPDIR/dangling" '.mounts += [{destination: "/mnt/d", type: "bind", source: $s, options: ["bind"]}]'
+  run zone run bd
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"bind source \`$BATS_TEST_TMPDIR/dangling\`: No such file or directory"* ]]
+  [ ! -e "$ROOTFS/mnt/d" ]
+  # a symlink to a file binds the file, on a file made for it
+  cfg --arg s "$BATS_TEST_TMPDIR/to-file" '.mounts[-1] = {destination: "/mnt/f", type: "bind", source: $s, options: ["bind"]}'
+  set_args cat /mnt/f
+  run zone run bf
+  [ "$output" = hello ]
+  [ -f "$ROOTFS/mnt/f" ]
+  # a target that is a dangling symlink of the image is followed inside the rootfs, never on the host
+  ln -s /outside/deeper "$ROOTFS/mnt/t"
+  cfg --arg s "$BATS_TEST_TMPDIR" '.mounts[-1] = {destination: "/mnt/t", type: "bind", source: $s, options: ["bind"]}'
+  set_args cat /outside/deeper/file
+  run zone run bt
+  [ "$output" = hello ]
+  [ -d "$ROOTFS/outside/deeper" ]
+  [ ! -e /outside ]
+}
