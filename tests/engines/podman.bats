@@ -2,6 +2,7 @@
 # podman with zone as its runtime (`--runtime`), on its own storage, run and network directories.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup_file() {
   export PD=$ZONE_ENGINE_TMP/podman
