@@ -9,8 +9,10 @@
 #include "seccomp.h"
 #include "terminal.h"
 #include "store.h"
+#include "cpu_reserve.h"
 #include "sync.h"
 #include "../cgroups/cgroup.h"
+#include "../cgroups/cpu_policy.h"
 #include "../cgroups/systemd.h"
 #include "../netns/setup.h"
 #include "../spec/config.h"
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <math.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -48,7 +51,7 @@ struct create_undo
   const struct zone_net *net; /* set once the network is made */
   const char *net_veth;
   const char *root, *id;
-  bool dir_made;
+  bool dir_made, reserved;
   const struct zone_state *cgroups; /* set once its cgroup directories are made */
   pid_t pid;
   int pidfd;
@@ -68,6 +71,8 @@ undo_create (struct create_undo *u)
     cgroup_destroy (u->cgroups->cgroup_paths, u->cgroups->cgroup_made, NULL);
   if (u->net)
     zone_net_teardown (u->root, u->id, u->net, u->net_veth, NULL);
+  if (u->reserved)
+    cpu_reserve_release (u->root, u->id);
   if (u->dir_made)
     store_remove (u->root, u->id, NULL);
 }
@@ -95,6 +100,13 @@ absolute_path (const char *base, const char *path)
   if (asprintf (&r, "%s/%s", base, path) < 0)
     abort ();
   return r;
+}
+
+static double
+host_cores (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (double) n : 1;
 }
 
 static int
@@ -297,14 +309,52 @@ state_set_annotation (struct zone_state *st, const char *key, const char *value)
   st->annotations[st->n_annotations++].value = xstrdup (value);
 }
 
-/* linux.resources and zone's weight annotation, checked against this host before anything is
+/* org.zone.cpu.*: each value, then the set against this host's cores. */
+static int
+parse_cpu_policy (const struct zone_config *c, struct cpu_policy *cpu, bool *weight_given, zerr **err)
+{
+  int ret;
+
+  cpu_policy_init (cpu);
+  *weight_given = false;
+  for (size_t i = 0; i < c->n_annotations; i++)
+    {
+      if ((ret = cpu_policy_set (cpu, c->annotations[i].key, c->annotations[i].value, err)) < 0)
+        return ret;
+      if (ret > 0 && strcmp (c->annotations[i].key, "org.zone.cpu.weight") == 0)
+        *weight_given = true;
+    }
+  return cpu_policy_check (cpu, host_cores (), err);
+}
+
+/* org.zone.cpu.cap is the zone's quota, written at create like linux.resources.cpu.quota (which
+   it may not contradict). */
+static int
+apply_cpu_cap (const struct cpu_policy *cpu, struct zone_resources *r, zerr **err)
+{
+  int64_t period;
+
+  if (cpu->cap <= 0)
+    return 0;
+  if (r->cpu_quota.set && r->cpu_quota.v > 0)
+    return zerr_set (err, EINVAL, "config.json: annotations.org.zone.cpu.cap: linux.resources.cpu.quota sets a "
+                                  "ceiling too; give one of them");
+  period = r->cpu_period.set && r->cpu_period.v > 0 ? r->cpu_period.v : 100000;
+  r->cpu_period.set = r->cpu_quota.set = true;
+  r->cpu_period.v = period;
+  r->cpu_quota.v = (int64_t) llround (cpu->cap * (double) period);
+  if (r->cpu_quota.v < 1000)
+    r->cpu_quota.v = 1000; /* the kernel's least quota */
+  return 0;
+}
+
+/* linux.resources and zone's cpu annotations, checked against this host before anything is
    made: a limit the host cannot enforce is an error now, not a surprise later. */
 static int
-plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct zone_resources **res,
-             struct cgroup_writes *w, zerr **err)
+plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct cpu_policy *cpu,
+             struct zone_resources **res, struct cgroup_writes *w, zerr **err)
 {
-  const char *weight = zone_config_annotation (c, "org.zone.cpu.weight");
-  int64_t cpu_weight = 0;
+  bool weight_given;
   int ret;
 
   if (c->cgroups_path && strchr (c->cgroups_path, ':') && rt->cgroup_manager != ZONE_CGROUP_SYSTEMD)
@@ -313,20 +363,24 @@ plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct 
   if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD && !systemd_is_running ())
     return zerr_set (err, ENOTSUP, "--systemd-cgroup: systemd is not running as PID 1 on this host; use the "
                                    "cgroupfs driver");
-  if (weight)
-    {
-      char *end;
-      long long v = strtoll (weight, &end, 10);
-      if (*weight == '\0' || *end || v < 1 || v > 10000)
-        return zerr_set (err, EINVAL, "config.json: annotations.org.zone.cpu.weight: must be a number from 1 to "
-                                      "10000, not `%s`", weight);
-      cpu_weight = v;
-    }
-  if ((ret = zone_resources_parse ("config.json", "linux.resources", c->resources, res, err)) < 0)
+  if ((ret = parse_cpu_policy (c, cpu, &weight_given, err)) < 0)
+    return ret;
+  if ((ret = zone_resources_parse ("config.json", "linux.resources", c->resources, res, err)) < 0
+      || (ret = apply_cpu_cap (cpu, *res, err)) < 0)
     return ret;
   if (rt->cgroup_manager == ZONE_CGROUP_DISABLED)
-    return 0;
-  return cgroup_resource_writes (*res, cpu_weight, cgroup_host_version_fn (), NULL, "linux.resources", w, err);
+    {
+      if (cpu->cap > 0 || cpu_policy_needs_governor (cpu))
+        return zerr_set (err, ENOTSUP, "config.json: annotations.org.zone.cpu.%s: needs the zone's cgroup, and "
+                                       "--cgroup-manager is disabled", cpu->cap > 0 ? "cap" : cpu->reserve > 0
+                                                                                          ? "reserve" : "baseline");
+      return 0;
+    }
+  if (cpu_policy_needs_governor (cpu) && cgroup_host_version ("cpu") == 0)
+    return zerr_set (err, ENOTSUP, "config.json: annotations.org.zone.cpu.%s: the cpu cgroup controller is not "
+                                   "available to zone here", cpu->reserve > 0 ? "reserve" : "baseline");
+  return cgroup_resource_writes (*res, weight_given ? (int64_t) cpu->weight : 0, cgroup_host_version_fn (), NULL,
+                                 "linux.resources", w, err);
 }
 
 /* Zones of one id under two roots (engines keep their own) must not share a cgroup: outside
@@ -454,6 +508,7 @@ struct create
   struct zone_resources *resources;
   struct zone_net net;
   struct cgroup_writes writes;
+  struct cpu_policy cpu;
   struct create_undo undo;
 };
 
@@ -513,7 +568,7 @@ check_and_plan (struct create *c, zerr **err)
   int ret;
 
   if ((ret = check_config (c->config, c->rootfs, o, c->console_sock >= 0 || o->console_socket, err)) < 0
-      || (ret = plan_limits (c->rt, c->config, &c->resources, &c->writes, err)) < 0
+      || (ret = plan_limits (c->rt, c->config, &c->cpu, &c->resources, &c->writes, err)) < 0
       || (ret = zone_net_parse (c->config, &c->net, err)) < 0
       || (ret = seccomp_filter_build (c->config->seccomp, &c->filter, err)) < 0)
     return ret;
@@ -578,6 +633,21 @@ record_zone (struct create *c, zerr **err)
     return zerr_sys (err, "create exec.fifo");
   /* Chmod, as the umask may have taken bits the zone's user needs to write it. */
   fchmodat (c->lock_fd, "exec.fifo", 0622, 0);
+  return 0;
+}
+
+/* org.zone.cpu.reserve: taken from the host's ledger once the zone's state exists (a ledger line
+   without a state is a crash's, and free again). */
+static int
+reserve_cpu (struct create *c, zerr **err)
+{
+  int ret;
+
+  if (c->cpu.reserve <= 0)
+    return 0;
+  if ((ret = cpu_reserve_acquire (c->rt->root, c->id, c->cpu.reserve, host_cores (), err)) < 0)
+    return ret;
+  c->undo.reserved = true;
   return 0;
 }
 
@@ -756,7 +826,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   if ((ret = read_bundle (&c, err)) < 0 || (ret = check_and_plan (&c, err)) < 0)
     goto out;
   zone_debug (rt, "%s: config checked, bundle %s", id, c.bundle);
-  if ((ret = record_zone (&c, err)) < 0 || (ret = make_cgroups (&c, err)) < 0)
+  if ((ret = record_zone (&c, err)) < 0 || (ret = reserve_cpu (&c, err)) < 0 || (ret = make_cgroups (&c, err)) < 0)
     goto fail;
   zone_debug (rt, "%s: state recorded, cgroup %s", id, c.st->cgroup_paths && c.st->cgroup_paths[0] ? c.st->cgroup_paths[0] : "(none)");
   if ((ret = clone_zone_init (&c, err)) < 0 || (ret = place_init (&c, err)) < 0)

@@ -4,6 +4,7 @@
 #include "hooks.h"
 #include "pid.h"
 #include "store.h"
+#include "cpu_reserve.h"
 #include "../cgroups/cgroup.h"
 #include "../netns/setup.h"
 #include "../spec/config.h"
@@ -306,6 +307,7 @@ delete_without_state (const struct zone_runtime *rt, const char *id, zerr **err)
       if ((ret = cgroup_destroy (dirs, dirs, err)) < 0)
         return ret;
     }
+  cpu_reserve_release (rt->root, id);
   if ((ret = zone_net_forget (rt->root, id, err)) < 0)
     return ret;
   return store_remove (rt->root, id, err);
@@ -353,6 +355,9 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
         && (ret = zone_net_teardown (rt->root, id, &net, st->net_veth, err)) < 0)
       return ret;
   }
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, "org.zone.cpu.reserve") == 0)
+      cpu_reserve_release (rt->root, id);
   /* A create that failed before its init ran has nothing to run poststop for. */
   if (st->pid > 0)
     {
