@@ -1,6 +1,7 @@
-/* zone pause, resume, update and events: runc's flags, parsed here. */
+/* zone pause, resume, update and events (runc's flags, parsed here), and zone governor. */
 #define _GNU_SOURCE
 #include "cmd.h"
+#include "../runtime/governor.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/strbuf.h"
@@ -232,4 +233,42 @@ cmd_events (int argc, char **argv)
   if (optind < argc)
     return usage_error ("unexpected argument `%s`", argv[optind]);
   return zone_events (&runtime, id, stats, interval, &err) < 0 ? fail (&err) : 0;
+}
+
+int
+cmd_governor (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, 'r' },
+    { "interval", required_argument, NULL, 'i' },
+    { "once", no_argument, NULL, 'o' },
+    { "json", no_argument, NULL, 'j' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct governor_opts o = { .interval_ms = 100 };
+  int interval = 100, c;
+  zerr *err = NULL;
+
+  while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1)
+    {
+      if (c == 'r')
+        runtime.root = optarg;
+      else if (c == 'i')
+        {
+          if (!parse_duration_ms (optarg, &interval) || interval < 10)
+            return usage_error ("governor: --interval `%s` is not a duration of 10ms or more, such as 100ms", optarg);
+          o.interval_ms = interval;
+        }
+      else if (c == 'o')
+        o.once = true;
+      else if (c == 'j')
+        o.json = true;
+      else
+        return bad_flag ("governor", argv);
+    }
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  if (o.json && !o.once)
+    return usage_error ("governor: %s", "--json goes with --once (a running governor reports in ROOT/@governor)");
+  return zone_governor (&runtime, &o, &err) < 0 ? fail (&err) : 0;
 }

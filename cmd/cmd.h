@@ -24,5 +24,6 @@ int cmd_exec (int argc, char **argv);
 int cmd_ps (int argc, char **argv);
 int cmd_update (int argc, char **argv);
 int cmd_events (int argc, char **argv);
+int cmd_governor (int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
    arguments, reports errors and calls the library. */
 #define _GNU_SOURCE
 #include "cmd.h"
+#include "../runtime/governor.h"
 #include "../runtime/runtime.h"
 #include "../spec/config.h"
 #include "../spec/defaults.h"
@@ -127,6 +128,8 @@ print_help (void)
          "  pause ID      freeze every process of a zone; resume ID thaws them\n"
          "  update ID     change a zone's limits (--memory, --cpu-quota, ..., or -r resources.json)\n"
          "  events ID     stream a zone's usage and OOM events as JSON (--stats: once; --interval 5s)\n"
+         "  governor      keep every zone to its CPU share: weight, cap, reserve, baseline/burst\n"
+         "                (--interval 100ms; --once [--json]: one tick and a report)\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
          "  features      print what this runtime supports (runtime-spec features.md)\n\n"
          "global options:\n"
@@ -169,6 +172,7 @@ print_command_help (const char *cmd)
                 "[--cpu-rt-period N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] "
                 "[--resources|-r FILE|-]" },
     { "events", "events ID [--stats] [--interval DURATION]" },
+    { "governor", "governor [--root DIR] [--interval 100ms] [--once [--json]]" },
   };
   for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++)
     if (strcmp (usage[i][0], cmd) == 0)
@@ -481,9 +485,12 @@ cmd_list (int argc, char **argv)
           w_id = strlen (states[i]->id) > w_id ? strlen (states[i]->id) : w_id;
           w_bundle = strlen (states[i]->bundle) > w_bundle ? strlen (states[i]->bundle) : w_bundle;
         }
-      /* runc's columns, then zone's own: the zone's address when it has one. */
-      printf ("%-*s   %-7s   %-8s   %-*s   %-30s   %-8s   %s\n", (int) w_id, "ID", "PID", "STATUS", (int) w_bundle,
-              "BUNDLE", "CREATED", "OWNER", "ADDRESS");
+      struct governor_view gv;
+      governor_view_load (runtime.root, &gv);
+      /* runc's columns, then zone's own: CPU use and ceiling as the governor sees them, the
+         zone's address when it has one. */
+      printf ("%-*s   %-7s   %-8s   %-*s   %-30s   %-8s   %-5s   %-5s   %s\n", (int) w_id, "ID", "PID", "STATUS",
+              (int) w_bundle, "BUNDLE", "CREATED", "OWNER", "CPU", "ALLOC", "ADDRESS");
       for (size_t i = 0; i < n; i++)
         {
           struct zone_state *s = states[i];
@@ -493,9 +500,20 @@ cmd_list (int argc, char **argv)
             if (strcmp (s->annotations[k].key, "org.zone.net.address") == 0
                 || strcmp (s->annotations[k].key, "org.zone.error") == 0)
               addr = s->annotations[k].value;
-          printf ("%-*s   %-7d   %-8s   %-*s   %-30s   %-8s   %s\n", (int) w_id, s->id, pid, s->status,
-                  (int) w_bundle, s->bundle, s->created, s->owner, addr);
+          char cpu[16] = "-", alloc[16] = "-";
+          double use, ceiling;
+          if (governor_view_find (&gv, s->id, &use, &ceiling))
+            {
+              snprintf (cpu, sizeof cpu, "%.0f%%", use * 100);
+              if (ceiling > 0)
+                snprintf (alloc, sizeof alloc, "%.2f", ceiling);
+              else
+                snprintf (alloc, sizeof alloc, "all");
+            }
+          printf ("%-*s   %-7d   %-8s   %-*s   %-30s   %-8s   %-5s   %-5s   %s\n", (int) w_id, s->id, pid, s->status,
+                  (int) w_bundle, s->bundle, s->created, s->owner, cpu, alloc, addr);
         }
+      governor_view_free (&gv);
     }
   for (size_t i = 0; i < n; i++)
     zone_state_free (states[i]);
@@ -697,6 +715,8 @@ main (int argc, char **argv)
     return cmd_update (argc, argv);
   if (strcmp (cmd, "events") == 0)
     return cmd_events (argc, argv);
+  if (strcmp (cmd, "governor") == 0)
+    return cmd_governor (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();

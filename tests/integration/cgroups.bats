@@ -4,32 +4,6 @@
 
 load helpers
 
-# The zone's directory for a controller, whichever version hosts it.  Outside the default
-# --root the default cgroup name is ID@HASH-OF-ROOT.
-cg_dir() { # ID CONTROLLER
-  local d
-  if [ -d "/sys/fs/cgroup/$2" ]; then
-    echo /sys/fs/cgroup/$2/zone/$1@*
-  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-    echo /sys/fs/cgroup/zone/$1@*
-  else
-    for d in /sys/fs/cgroup/*,*; do
-      case ",$(basename "$d")," in *",$2,"*) echo $d/zone/$1@*; return ;; esac
-    done
-  fi
-}
-
-# Nanoseconds of cpu the zone has used.
-cpu_ns() {
-  local d
-  d=$(cg_dir "$1" cpuacct)
-  if [ -f "$d/cpuacct.usage" ]; then
-    cat "$d/cpuacct.usage"
-  else
-    echo $(($(awk '/^usage_usec/ {print $2}' "$(cg_dir "$1" cpu)/cpu.stat") * 1000))
-  fi
-}
-
 @test "memory: a 32 MiB zone writing 64 MiB to /dev/shm is OOM-killed, and events reports it" {
   cfg '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
   cfg '(.mounts[] | select(.destination == "/dev/shm") | .options) |= map(select(startswith("size=") | not)) + ["size=128m"]'

@@ -113,3 +113,29 @@ zone_teardown() {
     return 1
   fi
 }
+
+# The directory of zone ID in the hierarchy of CONTROLLER (v1), or its v2 directory. Outside the
+# default --root the default cgroup name is ID@HASH-OF-ROOT.
+cg_dir() { # ID CONTROLLER
+  local d
+  if [ -d "/sys/fs/cgroup/$2" ]; then
+    echo /sys/fs/cgroup/$2/zone/$1@*
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    echo /sys/fs/cgroup/zone/$1@*
+  else
+    for d in /sys/fs/cgroup/*,*; do
+      case ",$(basename "$d")," in *",$2,"*) echo $d/zone/$1@*; return ;; esac
+    done
+  fi
+}
+
+# Nanoseconds of cpu the zone has used.
+cpu_ns() {
+  local d
+  d=$(cg_dir "$1" cpuacct)
+  if [ -f "$d/cpuacct.usage" ]; then
+    cat "$d/cpuacct.usage"
+  else
+    echo $(($(awk '/^usage_usec/ {print $2}' "$(cg_dir "$1" cpu)/cpu.stat") * 1000))
+  fi
+}
