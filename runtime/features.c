@@ -1,6 +1,7 @@
 /* `zone features`: only what this build really does on this host. */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "../cgroups/cgroup.h"
 #include "hooks.h"
 #include "lsm.h"
 #include "seccomp.h"
@@ -93,6 +94,9 @@ zone_features_json (void)
                       "    \"mountExtensions\": { \"idmap\": { \"enabled\": false } }\n  },\n"
                       "  \"annotations\": {\n");
   strbuf_appendf (&sb, "    \"io.github.seccomp.libseccomp.version\": \"%u.%u.%u\",\n", v->major, v->minor, v->micro);
+  /* The governor and the cpu annotations need a cpu controller for zone's cgroups. */
+  strbuf_appendf (&sb, "    \"org.zone.cpu.governor\": \"%s\",\n",
+                  cgroup_host_version ("cpu") ? "available" : "unavailable: no cpu cgroup controller");
   strbuf_append (&sb, "    \"org.zone.seccomp.listenerPath\": \"unsupported\",\n"
                       "    \"org.zone.personality\": \"LINUX, LINUX32\",\n"
                       "    \"org.zone.version\": \"" ZONE_VERSION "\"\n  }\n}\n");

@@ -19,6 +19,7 @@
 #include "../util/fs.h"
 #include "../util/strbuf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -261,6 +262,18 @@ read_events (struct governor *gov)
       }
 }
 
+/* A governor killed while it wrote its status leaves the temporary file: remove it. */
+static void
+remove_stale_status (const char *root)
+{
+  cleanup_dir DIR *d = opendir (root);
+  struct dirent *de;
+
+  while (d && (de = readdir (d)))
+    if (strncmp (de->d_name, GOVERNOR_STATUS_FILE ".tmp.", strlen (GOVERNOR_STATUS_FILE ".tmp.")) == 0)
+      unlinkat (dirfd (d), de->d_name, 0);
+}
+
 static int
 governor_open (struct governor *gov, zerr **err)
 {
@@ -283,6 +296,7 @@ governor_open (struct governor *gov, zerr **err)
       || inotify_add_watch (gov->inotify_fd, gov->rt->root, IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR)
              < 0)
     return zerr_sys (err, "watch `%s`", gov->rt->root);
+  remove_stale_status (gov->rt->root);
   if ((ret = store_list (gov->rt->root, &ids, err)) < 0)
     return ret;
   for (size_t i = 0; ids[i]; i++)
@@ -416,7 +430,11 @@ host_full (struct governor *gov)
 static void
 allocate_and_apply (struct governor *gov)
 {
+  /* Only running zones take part: an idle zone wants nothing, and its ceiling is left as it is
+     until it runs again (within a tick of waking, it is in here). This keeps a tick's work to
+     the zones that run, however many there are. */
   struct cpu_alloc_zone *in = xmalloc0 ((gov->n + 1) * sizeof *in);
+  size_t *at = xmalloc0 ((gov->n + 1) * sizeof (size_t)), m = 0;
   double *ceiling = xmalloc0 ((gov->n + 1) * 2 * sizeof (double)), *fair = ceiling + gov->n + 1;
   bool full = host_full (gov);
 
@@ -424,21 +442,24 @@ allocate_and_apply (struct governor *gov)
     {
       struct gzone *z = &gov->z[i];
       double bound = cpu_bound (&z->policy, &z->burst, gov->host);
-      z->demand = cpu_demand (z->usage, z->ceiling > 0 ? z->ceiling : gov->host, bound, full);
-      in[i] = (struct cpu_alloc_zone) { z->demand, z->policy.weight, z->policy.reserve, bound, z->usage >= IDLE_CORES };
+      z->demand = z->idle_reads ? 0 : cpu_demand (z->usage, z->ceiling > 0 ? z->ceiling : gov->host, bound, full);
+      z->alloc = bound;
+      if (z->idle_reads == 0)
+        {
+          in[m] = (struct cpu_alloc_zone) { z->demand, z->policy.weight, z->policy.reserve, bound, true };
+          at[m++] = i;
+        }
     }
-  cpu_allocate (in, gov->n, gov->host, ceiling);
-  for (size_t i = 0; i < gov->n; i++)
-    in[i].demand = in[i].active ? in[i].bound : 0;
-  cpu_allocate (in, gov->n, gov->host, fair);
-  for (size_t i = 0; i < gov->n; i++)
+  cpu_allocate (in, m, gov->host, ceiling);
+  for (size_t k = 0; k < m; k++)
+    in[k].demand = in[k].bound;
+  cpu_allocate (in, m, gov->host, fair);
+  for (size_t k = 0; k < m; k++)
     {
-      struct gzone *z = &gov->z[i];
-      double want = ceiling[i] >= gov->host - 1e-6 ? 0 : ceiling[i];
-      unsigned long w = cpu_weight_for (fair[i], z->f.v2);
-      z->alloc = ceiling[i];
-      if (is_idle (z) && !cpu_burst_cooling (&z->burst))
-        continue;
+      struct gzone *z = &gov->z[at[k]];
+      double want = ceiling[k] >= gov->host - 1e-6 ? 0 : ceiling[k];
+      unsigned long w = cpu_weight_for (fair[k], z->f.v2);
+      z->alloc = ceiling[k];
       if ((want == 0) != (z->ceiling == 0) || fabs (want - z->ceiling) > 0.01 + 0.02 * z->ceiling)
         if (cpu_files_set_quota (&z->f, want) == 0)
           z->ceiling = want;
@@ -447,6 +468,7 @@ allocate_and_apply (struct governor *gov)
           z->weight = w;
     }
   free (in);
+  free (at);
   free (ceiling);
 }
 
