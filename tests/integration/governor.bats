@@ -89,6 +89,10 @@ within() { # VALUE TARGET SLACK
   within "$(awk '$1 == "w1" {print $2}' <<< "$out")" 50 3
   within "$(awk '$1 == "w2" {print $2}' <<< "$out")" 100 3
   within "$(awk '$1 == "w3" {print $2}' <<< "$out")" 50 3
+  # and it is the governor's doing: the quotas it wrote are those shares (in hundredths of a core)
+  for w in w1:50 w2:100 w3:50; do
+    within "$(awk -v id="${w%:*}" '$1 == id {printf "%d", $3 * 100}' "$ZROOT/@governor")" "${w#*:}" 8
+  done
 }
 
 @test "reserve: 1 core guaranteed to a weight-1 zone against two busy zones of weight 1000" {
@@ -124,13 +128,22 @@ within() { # VALUE TARGET SLACK
   governor_start
   sleep 0.3
   busy b1 1 '{"org.zone.cpu.baseline": "0.2", "org.zone.cpu.burst": "2", "org.zone.cpu.cooldown": "3"}'
-  # half-second samples: [0-2 s] bursting, [2.5-4.5 s] held, after 5.5 s bursting again
+  # half-second samples: [0-2 s] bursting, [2-5 s] held at the baseline, then bursting again
   samples=()
   for i in $(seq 14); do
-    read -r _ pct < <(measure 500 b1 2>/dev/null || true)
+    read -r _ pct < <(measure 500 b1)
     samples+=("$pct")
   done
   echo "${samples[*]}"
+  # about 2 s near a whole core
+  for i in 0 1 2; do [ "${samples[$i]}" -ge 85 ]; done
+  # then about 3 s at 20 % ± 3: the samples wholly inside the cooldown
+  held=0
+  for i in $(seq 4 10); do within "${samples[$i]}" 20 3 2>/dev/null && held=$((held + 1)); done
+  [ "$held" -ge 5 ]
+  [ "$held" -le 7 ]
+  # then it may burst again
+  [ "${samples[10]}" -ge 85 ] && [ "${samples[11]}" -ge 85 ]
 }
 
 @test "zones come and go while the governor runs; SIGKILL leaves sane quotas, and a restart resumes" {
