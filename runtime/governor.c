@@ -97,6 +97,15 @@ host_cores (void)
   return n > 0 ? (double) n : 1;
 }
 
+/* Start a group's parent count afresh when its zones change: a zone that came (or went) used CPU
+   before its own first (or after its last) read, which would look like an idle zone waking. */
+static void
+group_rebase (struct ggroup *g)
+{
+  if (g->fd >= 0)
+    cpu_usage_read (g->fd, g->v2, &g->usage_ns);
+}
+
 static size_t
 group_for (struct governor *gov, const char *usage_dir, bool v2)
 {
@@ -107,14 +116,16 @@ group_for (struct governor *gov, const char *usage_dir, bool v2)
     *slash = '\0';
   for (size_t i = 0; i < gov->ng; i++)
     if (strcmp (gov->g[i].dir, parent) == 0)
-      return i;
+      {
+        group_rebase (&gov->g[i]);
+        return i;
+      }
   gov->g = realloc (gov->g, (gov->ng + 1) * sizeof *gov->g);
   if (gov->g == NULL)
     abort ();
   gov->g[gov->ng] = (struct ggroup) { .dir = steal_pointer (&parent), .v2 = v2 };
   gov->g[gov->ng].fd = cpu_usage_open (gov->g[gov->ng].dir, v2);
-  if (gov->g[gov->ng].fd >= 0)
-    cpu_usage_read (gov->g[gov->ng].fd, v2, &gov->g[gov->ng].usage_ns);
+  group_rebase (&gov->g[gov->ng]);
   return gov->ng++;
 }
 
@@ -187,6 +198,8 @@ load_zone (struct governor *gov, const char *id)
 static void
 drop_zone (struct governor *gov, size_t i)
 {
+  if (gov->z[i].group < gov->ng)
+    group_rebase (&gov->g[gov->z[i].group]);
   cpu_files_close (&gov->z[i].f);
   free (gov->z[i].id);
   gov->z[i] = gov->z[--gov->n];
@@ -236,6 +249,7 @@ load_pending (struct governor *gov)
           i++;
           continue;
         }
+      zone_debug (gov->rt, "governor: zone %s %s", gov->pending[i], ret == 0 ? "governed" : strerror (-ret));
       free (gov->pending[i]);
       gov->pending[i] = gov->pending[--gov->npending];
     }
@@ -384,6 +398,8 @@ sample (struct governor *gov, bool all, double dt)
       g->usage_ns = ns;
       if (all || gov->tick < g->quiet_until || unaccounted < WAKE_CORES * dt * 1e9)
         continue;
+      zone_debug (gov->rt, "governor: %s used %.3f cores more than its zones read: reading its idle zones",
+                  g->dir, unaccounted / 1e9 / dt);
       for (size_t i = 0; i < gov->n; i++)
         {
           uint64_t delta = 0;
@@ -393,7 +409,11 @@ sample (struct governor *gov, bool all, double dt)
       /* Still unexplained: the parent has users other than zones; its idle zones are read on the
          slow round only, for a while. */
       if (unaccounted >= WAKE_CORES * dt * 1e9)
-        g->quiet_until = gov->tick + QUIET_TICKS;
+        {
+          g->quiet_until = gov->tick + QUIET_TICKS;
+          zone_debug (gov->rt, "governor: %s has users other than its zones (%.3f cores): slow round only for %d ticks",
+                      g->dir, unaccounted / 1e9 / dt, QUIET_TICKS);
+        }
     }
   free (seen);
 }
