@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PREFIX "org.zone.cpu."
 #define MAX_CORES 4096.0
@@ -14,6 +15,13 @@ void
 cpu_policy_init (struct cpu_policy *p)
 {
   *p = (struct cpu_policy) { .weight = CPU_WEIGHT_DEFAULT };
+}
+
+double
+cpu_host_cores (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (double) n : 1;
 }
 
 /* A plain decimal number (no sign, exponent, hex, inf or nan) in (min, max]. */

@@ -25,6 +25,8 @@ struct cpu_policy
 };
 
 void cpu_policy_init (struct cpu_policy *p);
+/* The cores the governor shares out and reservations are counted against: the online CPUs. */
+double cpu_host_cores (void);
 /* One annotation: 1 when key is one of org.zone.cpu.*, 0 when it is not (nothing done), or a
    negative errno with err naming the annotation for a bad value. */
 int cpu_policy_set (struct cpu_policy *p, const char *key, const char *value, zerr **err);

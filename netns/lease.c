@@ -115,19 +115,8 @@ write_leases (const char *path, const struct leases *l, zerr **err)
 static int
 lock_leases (zerr **err)
 {
-  int fd, ret;
-  if ((ret = mkdir_p (ZONE_LEASE_DIR, 0700, err)) < 0)
-    return ret;
-  fd = open (ZONE_LEASE_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return zerr_sys (err, "open `" ZONE_LEASE_DIR "/.lock`");
-  while (flock (fd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      {
-        close (fd);
-        return zerr_sys (err, "lock the address leases");
-      }
-  return fd;
+  int ret = mkdir_p (ZONE_LEASE_DIR, 0700, err);
+  return ret < 0 ? ret : lock_file (ZONE_LEASE_DIR "/.lock", err);
 }
 
 static void

@@ -94,18 +94,8 @@ check_subnet_is_free (struct rtnl *nl, const struct zone_net *n, zerr **err)
 static int
 lock_host_net (zerr **err)
 {
-  int fd;
   mkdir ("/run/lock", 01777);
-  fd = open (NET_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return zerr_sys (err, "open `" NET_LOCK "`");
-  while (flock (fd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      {
-        close (fd);
-        return zerr_sys (err, "lock `" NET_LOCK "`");
-      }
-  return fd;
+  return lock_file (NET_LOCK, err);
 }
 
 /* The bridge with the gateway address, up; forwarding on; 127.0.0.1 may be routed to it. */

@@ -22,19 +22,8 @@
 static int
 lock_ledger (zerr **err)
 {
-  int fd, ret;
-  if ((ret = mkdir_p (LEDGER_DIR, 0700, err)) < 0)
-    return ret;
-  fd = open (LEDGER_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return zerr_sys (err, "open `" LEDGER_DIR "/.lock`");
-  while (flock (fd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      {
-        close (fd);
-        return zerr_sys (err, "lock the CPU reservations");
-      }
-  return fd;
+  int ret = mkdir_p (LEDGER_DIR, 0700, err);
+  return ret < 0 ? ret : lock_file (LEDGER_DIR "/.lock", err);
 }
 
 static bool

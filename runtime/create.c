@@ -102,13 +102,6 @@ absolute_path (const char *base, const char *path)
   return r;
 }
 
-static double
-host_cores (void)
-{
-  long n = sysconf (_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (double) n : 1;
-}
-
 static int
 write_idmap (pid_t pid, const char *file, const struct zone_idmap *maps, size_t n, zerr **err)
 {
@@ -324,7 +317,7 @@ parse_cpu_policy (const struct zone_config *c, struct cpu_policy *cpu, bool *wei
       if (ret > 0 && strcmp (c->annotations[i].key, "org.zone.cpu.weight") == 0)
         *weight_given = true;
     }
-  return cpu_policy_check (cpu, host_cores (), err);
+  return cpu_policy_check (cpu, cpu_host_cores (), err);
 }
 
 /* org.zone.cpu.cap is the zone's quota, written at create like linux.resources.cpu.quota (which
@@ -645,7 +638,7 @@ reserve_cpu (struct create *c, zerr **err)
 
   if (c->cpu.reserve <= 0)
     return 0;
-  if ((ret = cpu_reserve_acquire (c->rt->root, c->id, c->cpu.reserve, host_cores (), err)) < 0)
+  if ((ret = cpu_reserve_acquire (c->rt->root, c->id, c->cpu.reserve, cpu_host_cores (), err)) < 0)
     return ret;
   c->undo.reserved = true;
   return 0;

@@ -1,10 +1,12 @@
 /* The CPU governor's loop: see governor.h.
 
-   Cost per tick is what matters at 2,000 zones. A zone that has been idle for IDLE_READS reads is
-   read only every SLOW_EVERY ticks (staggered), and each group of zones under one parent cgroup
-   is watched through the parent's own usage counter: when the parent used more than the zones
-   read this tick account for, one of its idle zones woke, and the idle zones of that group are
-   read at once. Idle zones are never written to: their ceiling matters only once they run. */
+   Cost per tick is what matters at 2,000 zones, and it is the reads of usage counters. A zone
+   that has been idle for IDLE_READS reads is read only every SLOW_WATCHED ticks (staggered): each
+   group of zones under one parent cgroup is watched through the parent's own usage counter, and
+   when the parent used more than the zones read this tick account for, one of its idle zones woke
+   and the idle zones of that group are read at once. A parent that other programs use too cannot
+   tell that: its idle zones are read every SLOW_EVERY ticks instead. Idle zones are never
+   written to: their ceiling matters only once they run. */
 #define _GNU_SOURCE
 #include "governor.h"
 #include "internal.h"
@@ -36,7 +38,8 @@
 
 #define IDLE_CORES 0.005   /* below this a zone is not running */
 #define IDLE_READS 10      /* reads in a row below IDLE_CORES make a zone idle */
-#define SLOW_EVERY 10      /* an idle zone is read every this many ticks */
+#define SLOW_EVERY 10      /* an idle zone is read every this many ticks... */
+#define SLOW_WATCHED 100   /* ...or this many, when its parent's counter tells when it wakes */
 #define WAKE_CORES 0.02    /* a parent using this much more than its read zones: one woke */
 #define QUIET_TICKS 50     /* a parent with other users is not watched for this long */
 #define STATUS_TICKS 10    /* the status file is rewritten every this many ticks */
@@ -70,8 +73,9 @@ struct governor
 {
   const struct zone_runtime *rt;
   double host;
-  int stat_fd;                   /* /proc/stat: is the host full, whoever fills it */
-  uint64_t cpu_busy, cpu_total; /* its counters at the last tick */
+  int root_fd; /* the root cgroup's usage: is the host full, whoever fills it */
+  bool root_v2;
+  uint64_t root_ns, root_at;
   unsigned long tick;
   struct gzone *z;
   size_t n;
@@ -88,13 +92,6 @@ now_ns (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-static double
-host_cores (void)
-{
-  long n = sysconf (_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (double) n : 1;
 }
 
 /* Start a group's parent count afresh when its zones change: a zone that came (or went) used CPU
@@ -336,7 +333,7 @@ governor_close (struct governor *gov)
   free (gov->pending);
   cleanup_closep (&gov->inotify_fd);
   cleanup_closep (&gov->lock_fd);
-  cleanup_closep (&gov->stat_fd);
+  cleanup_closep (&gov->root_fd);
 }
 
 /* One read of a zone's counter: its use since the last read, and its burst budget for that time.
@@ -366,6 +363,15 @@ is_idle (const struct gzone *z)
   return z->idle_reads >= IDLE_READS;
 }
 
+/* How often an idle zone is read: rarely when its parent's counter is watched (a wake shows
+   there within a tick), more often when it is not. The reads are most of the governor's cost. */
+static unsigned long
+slow_round (const struct governor *gov, const struct gzone *z)
+{
+  const struct ggroup *g = &gov->g[z->group];
+  return g->fd >= 0 && gov->tick >= g->quiet_until ? SLOW_WATCHED : SLOW_EVERY;
+}
+
 /* Read the zones due this tick (all of them with all), then wake the idle zones of any group whose
    parent used more than its read zones did. */
 static void
@@ -379,7 +385,7 @@ sample (struct governor *gov, bool all, double dt)
       struct gzone *z = &gov->z[i];
       uint64_t delta = 0;
       z->read_now = false;
-      if ((all || !is_idle (z) || (gov->tick + i) % SLOW_EVERY == 0) && !read_zone (z, now, &delta))
+      if ((all || !is_idle (z) || (gov->tick + i) % slow_round (gov, z) == 0) && !read_zone (z, now, &delta))
         {
           drop_zone (gov, i);
           continue;
@@ -419,27 +425,19 @@ sample (struct governor *gov, bool all, double dt)
 }
 
 /* Whether the host's CPUs were nearly all busy since the last tick, with zones or anything else:
-   then a zone below its ceiling may be held back by the others, not by its ceiling. */
+   then a zone below its ceiling may be held back by the others, not by its ceiling. Read from the
+   root cgroup's usage counter, which costs a fraction of /proc/stat. */
 static bool
 host_full (struct governor *gov)
 {
-  char buf[256];
-  unsigned long long v[8] = { 0 };
-  uint64_t busy, total;
+  uint64_t ns, t = now_ns ();
   bool full;
-  ssize_t n = gov->stat_fd >= 0 ? pread (gov->stat_fd, buf, sizeof buf - 1, 0) : -1;
 
-  if (n <= 0)
+  if (gov->root_fd < 0 || cpu_usage_read (gov->root_fd, gov->root_v2, &ns) < 0)
     return false;
-  buf[n] = '\0';
-  if (sscanf (buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7])
-      < 4)
-    return false;
-  total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-  busy = total - v[3] - v[4];
-  full = total > gov->cpu_total && (double) (busy - gov->cpu_busy) >= 0.9 * (double) (total - gov->cpu_total);
-  gov->cpu_busy = busy;
-  gov->cpu_total = total;
+  full = t > gov->root_at && (double) (ns - gov->root_ns) >= 0.9 * gov->host * (double) (t - gov->root_at);
+  gov->root_ns = ns;
+  gov->root_at = t;
   return full;
 }
 
@@ -562,7 +560,7 @@ wait_until (struct governor *gov, uint64_t deadline)
 int
 zone_governor (const struct zone_runtime *rt, const struct governor_opts *o, zerr **err)
 {
-  struct governor gov = { .rt = rt, .host = host_cores (), .inotify_fd = -1, .lock_fd = -1 };
+  struct governor gov = { .rt = rt, .host = cpu_host_cores (), .inotify_fd = -1, .lock_fd = -1, .root_fd = -1 };
   long interval = o->interval_ms > 0 ? o->interval_ms : 100;
   double dt = (double) interval / 1000;
   uint64_t next;
@@ -570,7 +568,10 @@ zone_governor (const struct zone_runtime *rt, const struct governor_opts *o, zer
 
   if (cgroup_host_version ("cpu") == 0)
     return zerr_set (err, ENOTSUP, "governor: the cpu cgroup controller is not available to zone here");
-  gov.stat_fd = open ("/proc/stat", O_RDONLY | O_CLOEXEC);
+  gov.root_v2 = cgroup_host_version ("cpuacct") == 0;
+  gov.root_fd = cpu_usage_open (gov.root_v2 ? CGROUP_ROOT : CGROUP_ROOT "/cpuacct", gov.root_v2);
+  if (gov.root_fd < 0 && !gov.root_v2)
+    gov.root_fd = cpu_usage_open (CGROUP_ROOT "/cpu,cpuacct", false);
   host_full (&gov);
   if ((ret = governor_open (&gov, err)) < 0)
     {

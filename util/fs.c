@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -128,6 +129,21 @@ write_file_atomic (const char *path, const void *buf, size_t len, mode_t mode, z
       return ret;
     }
   return 0;
+}
+
+int
+lock_file (const char *path, zerr **err)
+{
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return zerr_sys (err, "open `%s`", path);
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        return zerr_sys (err, "lock `%s`", path);
+      }
+  return fd;
 }
 
 int

@@ -15,6 +15,8 @@ int write_file_at (int dirfd, const char *path, const void *buf, size_t len, mod
 int write_file_atomic (const char *path, const void *buf, size_t len, mode_t mode, zerr **err);
 /* mkdir -p */
 int mkdir_p (const char *path, mode_t mode, zerr **err);
+/* Open (creating it) the lock file at path and take an exclusive flock on it: the fd holds it. */
+int lock_file (const char *path, zerr **err);
 /* rm -rf of a directory tree that holds no mounts; missing is not an error. */
 int remove_tree (const char *path, zerr **err);
 /* Write all of buf, retrying on EINTR and short writes. */
