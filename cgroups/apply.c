@@ -120,8 +120,8 @@ cgroup_host_version_fn (void)
 }
 
 /* v2: a controller works in a cgroup only when every ancestor delegates it. */
-static int
-enable_controller (const char *dir, const char *ctrl, zerr **err)
+int
+cgroup_enable_controller (const char *dir, const char *ctrl, zerr **err)
 {
   cleanup_free char *path = xstrdup (dir);
   const char *root = strncmp (dir, CGROUP_ROOT "/unified/", strlen (CGROUP_ROOT "/unified/")) == 0
@@ -228,7 +228,7 @@ cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_
             break;
           }
         if (pass == 0 && x->version == 2 && x->controller && strcmp (x->controller, "devices") != 0
-            && (r2 = enable_controller (dir, x->controller, err)) < 0)
+            && (r2 = cgroup_enable_controller (dir, x->controller, err)) < 0)
           {
             ret = r2;
             break;

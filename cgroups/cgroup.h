@@ -53,6 +53,8 @@ bool cgroup_has_pid (char **paths, pid_t pid);
    Nothing else is touched. */
 int cgroup_destroy (char **paths, char **made, zerr **err);
 
+/* v2: delegate ctrl from the root down to dir's parent, so that dir has its files. */
+int cgroup_enable_controller (const char *dir, const char *ctrl, zerr **err);
 /* Which version hosts ctrl on this host: 1, 2, or 0 when absent. */
 int cgroup_host_version (const char *ctrl);
 cgroup_version_fn cgroup_host_version_fn (void);

@@ -177,7 +177,15 @@ load_zone (struct governor *gov, const char *id)
       weight_given = true;
   policy_from_config (dirfd, &z.policy, weight_given);
   cpu_burst_init (&z.burst, &z.policy);
-  if ((ret = cpu_files_open (st->cgroup_paths, &z.f, NULL)) < 0)
+  if ((ret = cpu_files_open (st->cgroup_paths, &z.f, NULL)) == -ENOTSUP && cgroup_host_mode () == CGROUP_MODE_UNIFIED)
+    {
+      /* On v2 a zone without cpu limits has no cpu files until its parents delegate the cpu
+         controller: a governed zone needs them. */
+      for (size_t i = 0; st->cgroup_paths && st->cgroup_paths[i]; i++)
+        cgroup_enable_controller (st->cgroup_paths[i], "cpu", NULL);
+      ret = cpu_files_open (st->cgroup_paths, &z.f, NULL);
+    }
+  if (ret < 0)
     return ret;
   usage_dir = cpu_usage_dir (st->cgroup_paths);
   z.group = group_for (gov, usage_dir ? usage_dir : "/", z.f.v2);

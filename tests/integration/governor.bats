@@ -9,6 +9,11 @@ setup() {
   zone_setup
   GOV=
   NCPU=$(nproc)
+  # Percentage points of slack for absolute CPU figures. Under software emulation (the v2 guest
+  # when KVM is not there) the guest's CPU-time accounting runs up to 40 % apart from its clock,
+  # so those figures get a wider margin there; shares of a full host are exact everywhere.
+  SLACK=3
+  [ -z "${ZONE_TEST_EMULATED:-}" ] || SLACK=10
 }
 
 teardown() {
@@ -31,16 +36,32 @@ busy() {
   zone run -d "$1" > /dev/null 2>&1
 }
 
-# Percent of one core each zone used over MS milliseconds: "ID PERCENT" lines.
+# Percent of one core each zone used over MS milliseconds, and its share of what the zones used
+# together, in percent of one core of this host (the second is what matters when the zones fill
+# the host: under the v2 guest's software emulation, CPU time and the clock that `sleep` keeps
+# drift apart by up to 40 %, while the shares stay exact): "ID PERCENT SHARE" lines.
 measure() { # MS ID...
-  local ms=$1 id
+  local ms=$1 id sum=0
   shift
-  declare -A before
+  declare -A before used
   for id in "$@"; do before[$id]=$(cpu_ns "$id"); done
   sleep "$(awk -v m="$ms" 'BEGIN {print m / 1000}')"
   for id in "$@"; do
-    echo "$id $(( ($(cpu_ns "$id") - ${before[$id]}) / (ms * 10000) ))"
+    used[$id]=$(($(cpu_ns "$id") - ${before[$id]}))
+    sum=$((sum + ${used[$id]}))
   done
+  for id in "$@"; do
+    echo "$id $((${used[$id]} / (ms * 10000))) $((${used[$id]} * 100 * NCPU / (sum > 0 ? sum : 1)))"
+  done
+}
+
+share() { # ID MEASURE-OUTPUT
+  awk -v id="$1" '$1 == id {print $3}' <<< "$2"
+}
+
+# The zones together used nearly all of the host (work-conserving): over 85 % of its cores.
+host_full() { # MEASURE-OUTPUT
+  [ "$(awk '{s += $2} END {print s}' <<< "$1")" -ge $((NCPU * 85)) ]
 }
 
 governor_fds() {
@@ -73,8 +94,8 @@ within() { # VALUE TARGET SLACK
   governor_start
   busy cap1 2 '{"org.zone.cpu.cap": "0.3"}'
   sleep 1
-  read -r _ pct < <(measure 3000 cap1)
-  within "$pct" 30 3
+  read -r _ pct _ < <(measure 3000 cap1)
+  within "$pct" 30 "$SLACK"
 }
 
 @test "weights 1:2:1 share two cores 50 / 100 / 50 % (± 3), three busy zones" {
@@ -86,9 +107,10 @@ within() { # VALUE TARGET SLACK
   sleep 2
   out=$(measure 3000 w1 w2 w3)
   echo "$out"
-  within "$(awk '$1 == "w1" {print $2}' <<< "$out")" 50 3
-  within "$(awk '$1 == "w2" {print $2}' <<< "$out")" 100 3
-  within "$(awk '$1 == "w3" {print $2}' <<< "$out")" 50 3
+  host_full "$out"
+  within "$(share w1 "$out")" 50 3
+  within "$(share w2 "$out")" 100 3
+  within "$(share w3 "$out")" 50 3
   # and it is the governor's doing: the quotas it wrote are those shares (in hundredths of a core)
   for w in w1:50 w2:100 w3:50; do
     within "$(awk -v id="${w%:*}" '$1 == id {printf "%d", $3 * 100}' "$ZROOT/@governor")" "${w#*:}" 8
@@ -104,7 +126,8 @@ within() { # VALUE TARGET SLACK
   sleep 2
   out=$(measure 3000 r1 h1 h2)
   echo "$out"
-  [ "$(awk '$1 == "r1" {print $2}' <<< "$out")" -ge 95 ]
+  host_full "$out"
+  [ "$(share r1 "$out")" -ge 95 ]
 }
 
 @test "reserve: the host's cores cannot be overbooked; delete frees the reservation" {
@@ -128,22 +151,28 @@ within() { # VALUE TARGET SLACK
   governor_start
   sleep 0.3
   busy b1 1 '{"org.zone.cpu.baseline": "0.2", "org.zone.cpu.burst": "2", "org.zone.cpu.cooldown": "3"}'
-  # half-second samples: [0-2 s] bursting, [2-5 s] held at the baseline, then bursting again
-  samples=()
-  for i in $(seq 14); do
-    read -r _ pct < <(measure 500 b1)
-    samples+=("$pct")
-  done
-  echo "${samples[*]}"
-  # about 2 s near a whole core
-  for i in 0 1 2; do [ "${samples[$i]}" -ge 85 ]; done
-  # then about 3 s at 20 % ± 3: the samples wholly inside the cooldown
-  held=0
-  for i in $(seq 4 10); do within "${samples[$i]}" 20 3 2>/dev/null && held=$((held + 1)); done
-  [ "$held" -ge 5 ]
-  [ "$held" -le 7 ]
-  # then it may burst again
-  [ "${samples[10]}" -ge 85 ] && [ "${samples[11]}" -ge 85 ]
+  t0=$(date +%s%N)
+  # the zone's usage counter every quarter second, with the time it was read
+  for i in $(seq 30); do
+    echo "$(date +%s%N) $(cpu_ns b1)"
+    sleep 0.25
+  done > "$BATS_TEST_TMPDIR/samples"
+  # per interval: its middle in seconds since the start, and the percent of a core used
+  awk -v t0="$t0" 'NR > 1 {printf "%.2f %d\n", (($1 + t) / 2 - t0) / 1e9, ($2 - u) * 100 / ($1 - t)} {t = $1; u = $2}' \
+    "$BATS_TEST_TMPDIR/samples" > "$BATS_TEST_TMPDIR/rates"
+  cat "$BATS_TEST_TMPDIR/rates"
+  # bursting for about 2 s, near a whole core
+  awk -v s="$SLACK" '$1 >= 0.3 && $1 <= 1.7 && $2 < 100 - 5 * s {bad = 1} END {exit bad}' "$BATS_TEST_TMPDIR/rates"
+  # then held for about 3 s, at 20 % on the whole
+  read -r held_at burst_again < <(awk '$1 > 1 && !h && $2 < 60 {h = $1} h && !b && $1 > h + 1 && $2 > 60 {b = $1}
+                                       END {print h, b}' "$BATS_TEST_TMPDIR/rates")
+  echo "held at $held_at s, bursting again at $burst_again s"
+  awk -v h="$held_at" -v b="$burst_again" 'BEGIN {exit !(h >= 1.8 && h <= 2.6 && b - h >= 2.6 && b - h <= 3.6)}'
+  awk -v s="$SLACK" -v h="$held_at" -v b="$burst_again" '$1 > h + 0.3 && $1 < b - 0.3 {n++; sum += $2}
+    END {print "held at", sum / n, "%"; exit !(n >= 6 && sum / n >= 20 - s && sum / n <= 20 + s)}' "$BATS_TEST_TMPDIR/rates"
+  # and then near a whole core again
+  awk -v s="$SLACK" -v b="$burst_again" '$1 > b + 0.2 && $1 < b + 1.2 && $2 < 100 - 5 * s {bad = 1} END {exit bad}' \
+    "$BATS_TEST_TMPDIR/rates"
 }
 
 @test "zones come and go while the governor runs; SIGKILL leaves sane quotas, and a restart resumes" {
@@ -161,8 +190,8 @@ within() { # VALUE TARGET SLACK
   [ "$fds1" -gt "$fds0" ]
   out=$(measure 2000 g1 g2)
   echo "$out"
-  within "$(awk '$1 == "g1" {print $2}' <<< "$out")" 50 5
-  [ "$(awk '$1 == "g2" {print $2}' <<< "$out")" -ge 130 ]
+  host_full "$out"
+  within "$(share g1 "$out")" 50 5
   # a deleted zone is let go: its files are closed
   zone delete -f g2
   sleep 0.5
@@ -172,12 +201,15 @@ within() { # VALUE TARGET SLACK
   GOV=
   q=$(cat "$(cg_dir g1 cpu)/cpu.cfs_quota_us" 2>/dev/null || awk '{print $1}' "$(cg_dir g1 cpu)/cpu.max")
   [ "$q" -le 50000 ] && [ "$q" -ge 1000 ]
-  # a new governor takes over the root the killed one held
+  # a new governor takes over the root the killed one held, and governs zones old and new
   governor_start
+  busy g3 2
   sleep 1
   kill -0 "$GOV"
-  read -r _ pct < <(measure 2000 g1)
-  within "$pct" 50 5
+  out=$(measure 2000 g1 g3)
+  echo "$out"
+  host_full "$out"
+  within "$(share g1 "$out")" 50 5
 }
 
 @test "governor --once --json reports each zone's use, demand, allocation and burst state; list shows them" {
