@@ -111,9 +111,15 @@ within() { # VALUE TARGET SLACK
   within "$(share w1 "$out")" 50 3
   within "$(share w2 "$out")" 100 3
   within "$(share w3 "$out")" 50 3
-  # and it is the governor's doing: the quotas it wrote are those shares (in hundredths of a core)
+  # and it is the governor's doing: the kernel weights are the shares it allocated (v2 cpu.weight
+  # 100 a core, v1 cpu.shares 1024 a core), not the annotations' 100, 200, 100
   for w in w1:50 w2:100 w3:50; do
-    within "$(awk -v id="${w%:*}" '$1 == id {printf "%d", $3 * 100}' "$ZROOT/@governor")" "${w#*:}" 8
+    d=$(cg_dir "${w%:*}" cpu)
+    if [ -f "$d/cpu.weight" ]; then
+      within "$(cat "$d/cpu.weight")" "${w#*:}" 8
+    else
+      within "$(( $(cat "$d/cpu.shares") * 100 / 1024 ))" "${w#*:}" 8
+    fi
   done
 }
 
