@@ -72,7 +72,7 @@ load helpers
   cfg '.annotations["org.zone.cpu.weight"] = "0"'
   run zone create w3
   [ "$status" -ne 0 ]
-  [[ "$output" == *"annotations.org.zone.cpu.weight: must be a number from 1 to 10000"* ]]
+  [[ "$output" == *"annotations.org.zone.cpu.weight: must be a whole number from 1 to 10000, not \`0\`"* ]]
 }
 
 @test "devices: a rule denying read of /dev/null makes cat /dev/null fail, writing still works" {
