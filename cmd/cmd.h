@@ -25,5 +25,7 @@ int cmd_ps (int argc, char **argv);
 int cmd_update (int argc, char **argv);
 int cmd_events (int argc, char **argv);
 int cmd_governor (int argc, char **argv);
+int cmd_checkpoint (int argc, char **argv);
+int cmd_restore (int argc, char **argv);
 
 #endif

@@ -128,6 +128,8 @@ print_help (void)
          "  pause ID      freeze every process of a zone; resume ID thaws them\n"
          "  update ID     change a zone's limits (--memory, --cpu-quota, ..., or -r resources.json)\n"
          "  events ID     stream a zone's usage and OOM events as JSON (--stats: once; --interval 5s)\n"
+         "  checkpoint ID dump a running zone's processes with CRIU (--image-path DIR, --leave-running...)\n"
+         "  restore ID    make a zone from a bundle with its processes restored (--image-path, -d...)\n"
          "  governor      keep every zone to its CPU share: weight, cap, reserve, baseline/burst\n"
          "                (--interval 100ms; --once [--json]: one tick and a report)\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
@@ -173,6 +175,13 @@ print_command_help (const char *cmd)
                 "[--resources|-r FILE|-]" },
     { "events", "events ID [--stats] [--interval DURATION]" },
     { "governor", "governor [--root DIR] [--interval 100ms] [--once [--json]]" },
+    { "checkpoint", "checkpoint ID [--image-path DIR] [--work-path DIR] [--parent-path DIR] [--leave-running] "
+                    "[--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--pre-dump] "
+                    "[--manage-cgroups-mode soft|full|strict|ignore] [--auto-dedup] [--lazy-pages] [--status-fd FD] "
+                    "[--page-server ADDRESS:PORT]" },
+    { "restore", "restore ID [--bundle|-b DIR] [--image-path DIR] [--work-path DIR] [--detach|-d] [--pid-file FILE] "
+                 "[--console-socket PATH] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] "
+                 "[--manage-cgroups-mode MODE] [--no-subreaper] [--no-pivot] [--lazy-pages]" },
   };
   for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++)
     if (strcmp (usage[i][0], cmd) == 0)
@@ -579,15 +588,6 @@ cmd_features (int argc, char **argv)
   return 0;
 }
 
-static int
-cmd_later (const char *name)
-{
-  char buf[256];
-  snprintf (buf, sizeof buf, "`%s` is not available yet in this version of zone", name);
-  log_error (buf);
-  return 1;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -605,7 +605,6 @@ main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  static const char *const later[] = { "checkpoint", "restore" };
   const char *cmd;
   int c, optind_saved;
 
@@ -628,9 +627,11 @@ main (int argc, char **argv)
         case 'D':
           runtime.debug = true;
           break;
+        case 'C':
+          runtime.criu = optarg;
+          break;
         case 'L':
         case 'R':
-        case 'C':
           break;
         case 's':
           runtime.cgroup_manager = ZONE_CGROUP_SYSTEMD;
@@ -717,13 +718,14 @@ main (int argc, char **argv)
     return cmd_events (argc, argv);
   if (strcmp (cmd, "governor") == 0)
     return cmd_governor (argc, argv);
+  if (strcmp (cmd, "checkpoint") == 0)
+    return cmd_checkpoint (argc, argv);
+  if (strcmp (cmd, "restore") == 0)
+    return cmd_restore (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();
       return 0;
     }
-  for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
-    if (strcmp (cmd, later[i]) == 0)
-      return cmd_later (cmd);
   return usage_error ("unknown command `%s` (see zone --help)", cmd);
 }

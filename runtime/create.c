@@ -560,11 +560,15 @@ check_and_plan (struct create *c, zerr **err)
   const struct zone_create_opts *o = c->o;
   int ret;
 
+  if (o->restore && c->config->process->terminal)
+    return zerr_set (err, ENOTSUP, "restore: a zone with process.terminal cannot be restored yet");
   if ((ret = check_config (c->config, c->rootfs, o, c->console_sock >= 0 || o->console_socket, err)) < 0
       || (ret = plan_limits (c->rt, c->config, &c->cpu, &c->resources, &c->writes, err)) < 0
       || (ret = zone_net_parse (c->config, &c->net, err)) < 0
       || (ret = seccomp_filter_build (c->config->seccomp, &c->filter, err)) < 0)
     return ret;
+  if (o->restore && c->net.bridge)
+    return zerr_set (err, ENOTSUP, "restore: a zone with org.zone.net.mode=bridge cannot be restored yet");
   if (c->config->process->terminal)
     {
       c->console_fd = c->console_sock >= 0 ? dup (c->console_sock) : terminal_connect_socket (o->console_socket, err);
@@ -790,13 +794,35 @@ write_pid_file (const char *pid_file, pid_t pid, zerr **err)
   return write_file_atomic (abs ? abs : pid_file, buf, (size_t) len, 0644, err);
 }
 
+/* restore: CRIU brings the zone's processes back in place of a new init, into the cgroup made
+   above (CRIU puts them where they were; the init is moved if that was elsewhere). */
+static int
+restore_processes (struct create *c, zerr **err)
+{
+  pid_t pid;
+  int ret;
+
+  if ((ret = checkpoint_restore_processes (c->rt, c->o->restore, c->rootfs, &pid, err)) < 0)
+    return ret;
+  c->undo.pid = pid;
+  c->undo.pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  c->st->pid = pid;
+  pid_stat (pid, &c->st->pid_start, NULL);
+  if (c->rt->cgroup_manager == ZONE_CGROUP_CGROUPFS && !cgroup_has_pid (c->st->cgroup_paths, pid)
+      && (ret = cgroup_enter (c->st->cgroup_paths, pid, err)) < 0)
+    return ret;
+  /* Running from the start: no exec.fifo to wait on. */
+  unlinkat (c->lock_fd, "exec.fifo", 0);
+  return 0;
+}
+
 static int
 mark_created (struct create *c, zerr **err)
 {
   int ret;
 
   free (c->st->status);
-  c->st->status = xstrdup ("created");
+  c->st->status = xstrdup (c->o->restore ? "running" : "created");
   if ((ret = store_write_state (c->lock_fd, c->st, err)) < 0)
     return ret;
   return c->o->pid_file ? write_pid_file (c->o->pid_file, c->undo.pid, err) : 0;
@@ -822,12 +848,20 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   if ((ret = record_zone (&c, err)) < 0 || (ret = reserve_cpu (&c, err)) < 0 || (ret = make_cgroups (&c, err)) < 0)
     goto fail;
   zone_debug (rt, "%s: state recorded, cgroup %s", id, c.st->cgroup_paths && c.st->cgroup_paths[0] ? c.st->cgroup_paths[0] : "(none)");
-  if ((ret = clone_zone_init (&c, err)) < 0 || (ret = place_init (&c, err)) < 0)
-    goto fail;
-  zone_debug (rt, "%s: init %d cloned and placed", id, c.undo.pid);
-  if ((ret = connect_network (&c, err)) < 0 || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0
-      || (ret = mark_created (&c, err)) < 0)
-    goto fail;
+  if (o->restore)
+    {
+      if ((ret = restore_processes (&c, err)) < 0 || (ret = mark_created (&c, err)) < 0)
+        goto fail;
+    }
+  else
+    {
+      if ((ret = clone_zone_init (&c, err)) < 0 || (ret = place_init (&c, err)) < 0)
+        goto fail;
+      zone_debug (rt, "%s: init %d cloned and placed", id, c.undo.pid);
+      if ((ret = connect_network (&c, err)) < 0 || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0
+          || (ret = mark_created (&c, err)) < 0)
+        goto fail;
+    }
   zone_debug (rt, "%s: created, init %d", id, c.undo.pid);
   if (res)
     {

@@ -146,6 +146,11 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
       close (a->console_fd);
       a->console_fd = -1;
     }
+  /* A session of its own, terminal or not, as runc's init has: the zone does not belong to the
+     caller's session (or job control), and CRIU can checkpoint it (a session leader outside the
+     zone's pid namespace cannot be dumped). */
+  else if (setsid () < 0)
+    return zerr_sys (err, "setsid");
 
   if ((ret = process_apply_rlimits (c->process, err)) < 0)
     return ret;

@@ -28,4 +28,8 @@ int state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struc
 /* Replace s->status with what is true now (the init may have exited since it was written). */
 void state_refresh_status (int dirfd, struct zone_state *s);
 
+/* restore: CRIU makes the zone's processes (runtime/checkpoint.c). */
+int checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_restore_opts *r, const char *rootfs,
+                                  pid_t *pid, zerr **err);
+
 #endif

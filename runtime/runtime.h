@@ -25,12 +25,15 @@ struct zone_runtime
   const char *root; /* state store, default /run/zone */
   enum zone_cgroup_manager cgroup_manager;
   bool debug;
+  const char *criu; /* --criu: the criu binary; NULL: found (runtime/checkpoint.c) */
   /* Where --debug lines go (level "debug"); NULL: nowhere. */
   void (*log) (const char *level, const char *msg);
 };
 
 /* One --debug line, when rt->debug is set. */
 void zone_debug (const struct zone_runtime *rt, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+struct zone_restore_opts;
 
 struct zone_create_opts
 {
@@ -42,6 +45,8 @@ struct zone_create_opts
   int listen_fds; /* from LISTEN_FDS: systemd socket activation passed through */
   /* run only */
   bool detach, keep;
+  /* restore: the zone's processes come from CRIU's images instead of a new init */
+  const struct zone_restore_opts *restore;
 };
 
 int zone_create (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o, zerr **err);

@@ -1,0 +1,121 @@
+/* zone checkpoint and zone restore, with runc's flags. */
+#define _GNU_SOURCE
+#include "cmd.h"
+#include "../runtime/checkpoint.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+cmd_checkpoint (int argc, char **argv)
+{
+  enum { IMAGE = 256, WORK, PARENT, LEAVE, TCP, UNIX_SK, SHELL, LOCKS, PRE, CGMODE, EMPTY_NS, DEDUP, LAZY, STATUS, PAGES };
+  static const struct option opts[] = {
+    { "image-path", required_argument, NULL, IMAGE }, { "work-path", required_argument, NULL, WORK },
+    { "parent-path", required_argument, NULL, PARENT }, { "leave-running", no_argument, NULL, LEAVE },
+    { "tcp-established", no_argument, NULL, TCP }, { "ext-unix-sk", no_argument, NULL, UNIX_SK },
+    { "shell-job", no_argument, NULL, SHELL }, { "file-locks", no_argument, NULL, LOCKS },
+    { "pre-dump", no_argument, NULL, PRE }, { "manage-cgroups-mode", required_argument, NULL, CGMODE },
+    { "empty-ns", required_argument, NULL, EMPTY_NS }, { "auto-dedup", no_argument, NULL, DEDUP },
+    { "lazy-pages", no_argument, NULL, LAZY }, { "status-fd", required_argument, NULL, STATUS },
+    { "page-server", required_argument, NULL, PAGES }, { NULL, 0, NULL, 0 },
+  };
+  struct zone_checkpoint_opts o = { .status_fd = -1 };
+  const char *id = NULL;
+  zerr *err = NULL;
+  int c;
+
+  while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1)
+    switch (c)
+      {
+      case IMAGE: o.image_path = optarg; break;
+      case WORK: o.work_path = optarg; break;
+      case PARENT: o.parent_path = optarg; break;
+      case LEAVE: o.leave_running = true; break;
+      case TCP: o.tcp_established = true; break;
+      case UNIX_SK: o.ext_unix_sk = true; break;
+      case SHELL: o.shell_job = true; break;
+      case LOCKS: o.file_locks = true; break;
+      case PRE: o.pre_dump = true; break;
+      case DEDUP: o.auto_dedup = true; break;
+      case LAZY: o.lazy_pages = true; break;
+      case PAGES: o.page_server = optarg; break;
+      case EMPTY_NS:
+        return usage_error ("checkpoint: --empty-ns `%s`: not supported yet", optarg);
+      case STATUS:
+        o.status_fd = atoi (optarg);
+        break;
+      case CGMODE:
+        if (strcmp (optarg, "soft") && strcmp (optarg, "full") && strcmp (optarg, "strict") && strcmp (optarg, "ignore"))
+          return usage_error ("checkpoint: --manage-cgroups-mode `%s`: soft, full, strict or ignore", optarg);
+        o.manage_cgroups_mode = optarg;
+        break;
+      default:
+        return bad_flag ("checkpoint", argv);
+      }
+  if (need_id (argc, argv, "checkpoint", &id))
+    return 1;
+  if (optind + 1 < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind + 1]);
+  return zone_checkpoint (&runtime, id, &o, &err) < 0 ? fail (&err) : 0;
+}
+
+int
+cmd_restore (int argc, char **argv)
+{
+  enum { IMAGE = 256, WORK, PIDFILE, CONSOLE, TCP, UNIX_SK, SHELL, LOCKS, CGMODE, NO_SUBREAPER, NO_PIVOT, LAZY,
+         EMPTY_NS, DEDUP, KEEP };
+  static const struct option opts[] = {
+    { "bundle", required_argument, NULL, 'b' }, { "detach", no_argument, NULL, 'd' },
+    { "image-path", required_argument, NULL, IMAGE }, { "work-path", required_argument, NULL, WORK },
+    { "pid-file", required_argument, NULL, PIDFILE }, { "console-socket", required_argument, NULL, CONSOLE },
+    { "tcp-established", no_argument, NULL, TCP }, { "ext-unix-sk", no_argument, NULL, UNIX_SK },
+    { "shell-job", no_argument, NULL, SHELL }, { "file-locks", no_argument, NULL, LOCKS },
+    { "manage-cgroups-mode", required_argument, NULL, CGMODE }, { "no-subreaper", no_argument, NULL, NO_SUBREAPER },
+    { "no-pivot", no_argument, NULL, NO_PIVOT }, { "lazy-pages", no_argument, NULL, LAZY },
+    { "empty-ns", required_argument, NULL, EMPTY_NS }, { "auto-dedup", no_argument, NULL, DEDUP },
+    { "keep", no_argument, NULL, KEEP }, { NULL, 0, NULL, 0 },
+  };
+  struct zone_create_opts o = { 0 };
+  struct zone_restore_opts r = { 0 };
+  const char *id = NULL;
+  zerr *err = NULL;
+  int c, code = 0;
+
+  while ((c = getopt_long (argc, argv, "b:d", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'b': o.bundle = optarg; break;
+      case 'd': o.detach = true; break;
+      case IMAGE: r.image_path = optarg; break;
+      case WORK: r.work_path = optarg; break;
+      case PIDFILE: o.pid_file = optarg; break;
+      case CONSOLE: o.console_socket = optarg; break;
+      case TCP: r.tcp_established = true; break;
+      case UNIX_SK: r.ext_unix_sk = true; break;
+      case SHELL: r.shell_job = true; break;
+      case LOCKS: r.file_locks = true; break;
+      case NO_SUBREAPER: r.no_subreaper = true; break;
+      case NO_PIVOT: o.no_pivot = true; break;
+      case LAZY: r.lazy_pages = true; break;
+      case DEDUP: break;
+      case KEEP: o.keep = true; break;
+      case EMPTY_NS:
+        return usage_error ("restore: --empty-ns `%s`: not supported yet", optarg);
+      case CGMODE:
+        if (strcmp (optarg, "soft") && strcmp (optarg, "full") && strcmp (optarg, "strict") && strcmp (optarg, "ignore"))
+          return usage_error ("restore: --manage-cgroups-mode `%s`: soft, full, strict or ignore", optarg);
+        r.manage_cgroups_mode = optarg;
+        break;
+      default:
+        return bad_flag ("restore", argv);
+      }
+  if (need_id (argc, argv, "restore", &id))
+    return 1;
+  if (optind + 1 < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind + 1]);
+  if (zone_restore (&runtime, id, &o, &r, &code, &err) < 0)
+    return fail (&err);
+  return o.detach ? 0 : code;
+}

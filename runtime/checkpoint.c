@@ -1,0 +1,377 @@
+/* Checkpoint and restore with CRIU.
+
+   zone runs the `criu` command (Debian's package, or the CRIU scripts/install-criu builds) rather
+   than speaking its RPC (`criu swrk`): the command line is CRIU's documented, stable interface,
+   needs no protobuf code in zone, and each run leaves a log file a person can read. The mounts
+   the zone has from the host (bind mounts, the cgroup hierarchies, masked files) are found by
+   CRIU itself (`--ext-mount-map auto`); the zone's stdio, which is the caller's, is told to CRIU
+   as external files and given back at restore (`--inherit-fd`), the way runc keeps
+   descriptors.json. CRIU's log stays in the work path, and its error lines are quoted in zone's
+   one-line error. */
+#define _GNU_SOURCE
+#include "checkpoint.h"
+#include "internal.h"
+#include "pid.h"
+#include "store.h"
+#include "../spec/state.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BUILT_CRIU "/opt/zone/criu-4.1.1/sbin/criu"
+
+/* --criu, else criu on PATH, else the one scripts/install-criu builds. */
+static const char *
+criu_path (const struct zone_runtime *rt)
+{
+  if (rt->criu)
+    return rt->criu;
+  if (access (BUILT_CRIU, X_OK) == 0 && system ("command -v criu > /dev/null 2>&1") != 0)
+    return BUILT_CRIU;
+  return "criu";
+}
+
+struct argv
+{
+  char **v;
+  size_t n;
+};
+
+static void
+push (struct argv *a, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+push (struct argv *a, const char *fmt, ...)
+{
+  va_list ap;
+  a->v = realloc (a->v, (a->n + 2) * sizeof (char *));
+  if (a->v == NULL)
+    abort ();
+  va_start (ap, fmt);
+  if (vasprintf (&a->v[a->n], fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  a->v[++a->n] = NULL;
+}
+
+static void
+argv_free (struct argv *a)
+{
+  for (size_t i = 0; i < a->n; i++)
+    free (a->v[i]);
+  free (a->v);
+}
+
+/* The last error line of CRIU's log, less the rlimit one it prints when root lacks
+   CAP_SYS_RESOURCE (it goes on regardless). */
+static void
+last_error (const char *log, char *out, size_t size)
+{
+  cleanup_free char *text = NULL;
+  char *save = NULL;
+
+  snprintf (out, size, "no error line in the log");
+  if (read_file_at (AT_FDCWD, log, &text, NULL, NULL) < 0)
+    {
+      snprintf (out, size, "no log was written");
+      return;
+    }
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *e = strstr (line, "Error (");
+      if (e && strstr (e, "RLIMIT_NOFILE") == NULL)
+        snprintf (out, size, "%.300s", e);
+    }
+}
+
+/* Run criu with a; stdio stays ours when keep_stdio (restore hands it on), else /dev/null. */
+static int
+run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, pid_t *child, zerr **err)
+{
+  int status;
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return zerr_sys (err, "%s: fork", what);
+  if (pid == 0)
+    {
+      if (!keep_stdio)
+        {
+          int null = open ("/dev/null", O_RDWR);
+          for (int fd = 0; fd < 3 && null >= 0; fd++)
+            dup2 (null, fd);
+        }
+      execvp (a->v[0], a->v);
+      fprintf (stderr, "zone: %s: exec `%s`: %s\n", what, a->v[0], strerror (errno));
+      _exit (127);
+    }
+  if (child)
+    *child = pid;
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return zerr_sys (err, "%s: wait for criu", what);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
+    return zerr_set (err, ENOENT, "%s: cannot run `%s` (install CRIU, or give --criu PATH)", what, a->v[0]);
+  {
+    char line[400];
+    last_error (log, line, sizeof line);
+    return zerr_set (err, EIO, "%s: criu failed: %s (log: %s)", what, line, log);
+  }
+}
+
+/* What the zone's fd n is, as CRIU names an external resource: file[MNT:INODE] (hex) for a file
+   of a mount the zone does not have, pipe:[INODE] for a pipe; "" for anything else. */
+static void
+stdio_key (pid_t pid, int n, char *key, size_t size)
+{
+  char path[64], link[PATH_MAX] = "", buf[512];
+  cleanup_close int fd = -1;
+  struct stat st;
+  unsigned mnt = 0;
+  ssize_t len;
+
+  key[0] = '\0';
+  snprintf (path, sizeof path, "/proc/%d/fd/%d", pid, n);
+  len = readlink (path, link, sizeof link - 1);
+  if (len <= 0)
+    return;
+  link[len] = '\0';
+  if (strncmp (link, "pipe:", 5) == 0)
+    {
+      snprintf (key, size, "%s", link);
+      return;
+    }
+  if (link[0] != '/' || stat (path, &st) < 0)
+    return;
+  snprintf (path, sizeof path, "/proc/%d/fdinfo/%d", pid, n);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (len = read (fd, buf, sizeof buf - 1)) <= 0)
+    return;
+  buf[len] = '\0';
+  if (strstr (buf, "mnt_id:") && sscanf (strstr (buf, "mnt_id:"), "mnt_id: %u", &mnt) == 1)
+    snprintf (key, size, "file[%x:%lx]", mnt, (unsigned long) st.st_ino);
+}
+
+/* The n-th string of the array descriptors.json holds (its keys hold no quote). */
+static bool
+nth_string (const char *text, int n, char *out, size_t size)
+{
+  const char *p = text;
+  for (int k = 0; k < 2 * n + 1; k++)
+    if ((p = strchr (p, '"')) == NULL)
+      return false;
+    else
+      p++;
+  snprintf (out, size, "%.*s", (int) strcspn (p, "\""), p);
+  return true;
+}
+
+static char *
+join (const char *dir, const char *name)
+{
+  char *p;
+  if (asprintf (&p, "%s/%s", dir, name) < 0)
+    abort ();
+  return p;
+}
+
+static void
+dump_flags (struct argv *a, const struct zone_checkpoint_opts *o)
+{
+  if (o->leave_running)
+    push (a, "--leave-running");
+  if (o->tcp_established)
+    push (a, "--tcp-established");
+  if (o->ext_unix_sk)
+    push (a, "--ext-unix-sk");
+  if (o->shell_job)
+    push (a, "--shell-job");
+  if (o->file_locks)
+    push (a, "--file-locks");
+  if (o->auto_dedup)
+    push (a, "--auto-dedup");
+  if (o->lazy_pages)
+    push (a, "--lazy-pages");
+  if (o->parent_path)
+    push (a, "--prev-images-dir=%s", o->parent_path);
+  if (o->page_server)
+    {
+      const char *colon = strrchr (o->page_server, ':');
+      push (a, "--page-server");
+      push (a, "--address=%.*s", colon ? (int) (colon - o->page_server) : (int) strlen (o->page_server), o->page_server);
+      if (colon)
+        push (a, "--port=%s", colon + 1);
+    }
+  if (o->status_fd >= 0)
+    push (a, "--status-fd=%d", o->status_fd);
+}
+
+int
+zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zone_checkpoint_opts *o, zerr **err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_state struct zone_state *st = NULL;
+  cleanup_free char *images = NULL, *work = NULL, *log = NULL, *desc = NULL;
+  struct argv a = { 0 };
+  struct strbuf keys = { 0 };
+  int ret = state_open (rt, id, &dirfd, &st, err);
+
+  if (ret < 0)
+    return ret;
+  if (strcmp (st->status, "running") != 0)
+    return zerr_set (err, EINVAL, "cannot checkpoint `%s`: container not running (%s)", id, st->status);
+  images = realpath (o->image_path ? o->image_path : "checkpoint", NULL);
+  if (images == NULL && (ret = mkdir_p (o->image_path ? o->image_path : "checkpoint", 0700, err)) == 0)
+    images = realpath (o->image_path ? o->image_path : "checkpoint", NULL);
+  if (images == NULL)
+    return ret < 0 ? ret : zerr_sys (err, "checkpoint: image path `%s`", o->image_path ? o->image_path : "checkpoint");
+  work = xstrdup (o->work_path ? o->work_path : images);
+  if ((ret = mkdir_p (work, 0700, err)) < 0)
+    return ret;
+  log = join (work, o->pre_dump ? "pre-dump.log" : "dump.log");
+
+  push (&a, "%s", criu_path (rt));
+  push (&a, o->pre_dump ? "pre-dump" : "dump");
+  push (&a, "--tree=%d", st->pid);
+  push (&a, "--images-dir=%s", images);
+  push (&a, "--work-dir=%s", work);
+  push (&a, "--log-file=%s", log);
+  push (&a, "-v4");
+  push (&a, "--root=%s", st->rootfs);
+  push (&a, "--manage-cgroups=%s", o->manage_cgroups_mode ? o->manage_cgroups_mode : "soft");
+  push (&a, "--ext-mount-map=auto");
+  push (&a, "--enable-external-sharing");
+  push (&a, "--enable-external-masters");
+  dump_flags (&a, o);
+  /* The zone's stdio is the caller's: external to the zone, handed back at restore. */
+  strbuf_append (&keys, "[");
+  for (int n = 0; n < 3; n++)
+    {
+      char key[128];
+      stdio_key (st->pid, n, key, sizeof key);
+      if (strncmp (key, "file[", 5) == 0)
+        push (&a, "--external=%s", key);
+      strbuf_append (&keys, n ? ", " : "");
+      strbuf_append_json_string (&keys, key);
+    }
+  strbuf_append (&keys, "]\n");
+  desc = join (images, "descriptors.json");
+  ret = write_file_at (AT_FDCWD, desc, keys.buf, keys.len, 0600, err);
+  free (keys.buf);
+  if (ret == 0)
+    ret = run_criu ("checkpoint", &a, log, false, NULL, err);
+  argv_free (&a);
+  if (ret < 0 || o->leave_running || o->pre_dump)
+    return ret;
+  /* The processes are gone: the zone goes too, as with runc (restore makes it again). */
+  close (dirfd);
+  dirfd = -1;
+  return zone_delete (rt, id, true, err);
+}
+
+/* Called by create in place of cloning the init: CRIU makes the zone's processes, in their
+   namespaces, in the zone's cgroup (made by create, with its limits); *pid is the zone's init. */
+int
+checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_restore_opts *r, const char *rootfs,
+                              pid_t *pid, zerr **err)
+{
+  cleanup_free char *images = NULL, *work = NULL, *log = NULL, *pidfile = NULL, *desc = NULL, *text = NULL;
+  struct argv a = { 0 };
+  int ret;
+
+  images = realpath (r->image_path ? r->image_path : "checkpoint", NULL);
+  if (images == NULL)
+    return zerr_sys (err, "restore: image path `%s`", r->image_path ? r->image_path : "checkpoint");
+  work = xstrdup (r->work_path ? r->work_path : images);
+  if ((ret = mkdir_p (work, 0700, err)) < 0)
+    return ret;
+  log = join (work, "restore.log");
+  pidfile = join (work, "restore.pid");
+  unlink (pidfile);
+  push (&a, "%s", criu_path (rt));
+  push (&a, "restore");
+  push (&a, "--restore-detached");
+  push (&a, "--images-dir=%s", images);
+  push (&a, "--work-dir=%s", work);
+  push (&a, "--log-file=%s", log);
+  push (&a, "-v4");
+  push (&a, "--root=%s", rootfs);
+  push (&a, "--pidfile=%s", pidfile);
+  push (&a, "--manage-cgroups=%s", r->manage_cgroups_mode ? r->manage_cgroups_mode : "soft");
+  push (&a, "--ext-mount-map=auto");
+  push (&a, "--enable-external-sharing");
+  push (&a, "--enable-external-masters");
+  if (r->tcp_established)
+    push (&a, "--tcp-established");
+  if (r->ext_unix_sk)
+    push (&a, "--ext-unix-sk");
+  if (r->shell_job)
+    push (&a, "--shell-job");
+  if (r->file_locks)
+    push (&a, "--file-locks");
+  if (r->lazy_pages)
+    push (&a, "--lazy-pages");
+  /* The restored zone's stdio is ours, in place of what it had (descriptors.json). */
+  desc = join (images, "descriptors.json");
+  if (read_file_at (AT_FDCWD, desc, &text, NULL, NULL) == 0)
+    for (int n = 0; n < 3; n++)
+      {
+        char key[128];
+        if (nth_string (text, n, key, sizeof key) && key[0])
+          push (&a, "--inherit-fd=fd[%d]:%s", n, key);
+      }
+  /* The restored init is our child when we are a subreaper (runc's default): we can wait for it. */
+  if (!r->no_subreaper)
+    prctl (PR_SET_CHILD_SUBREAPER, 1);
+  ret = run_criu ("restore", &a, log, true, NULL, err);
+  argv_free (&a);
+  if (ret < 0)
+    return ret;
+  {
+    cleanup_free char *p = NULL;
+    if (read_file_at (AT_FDCWD, pidfile, &p, NULL, err) < 0)
+      return zerr_wrap (err, "restore");
+    *pid = (pid_t) strtol (p, NULL, 10);
+  }
+  return *pid > 0 ? 0 : zerr_set (err, EIO, "restore: criu wrote no pid (log: %s)", log);
+}
+
+int
+zone_restore (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
+              const struct zone_restore_opts *r, int *exit_code, zerr **err)
+{
+  struct zone_create_opts c = *o;
+  struct create_result res = { .pid = -1, .pidfd = -1 };
+  int ret;
+
+  c.restore = r;
+  if ((ret = zone_create_internal (rt, id, &c, -1, &res, err)) < 0)
+    return ret;
+  if (o->detach || exit_code == NULL)
+    {
+      if (res.pidfd >= 0)
+        close (res.pidfd);
+      return 0;
+    }
+  ret = wait_foreground (res.pid, res.pidfd, -1, exit_code, err);
+  if (res.pidfd >= 0)
+    close (res.pidfd);
+  if (ret < 0)
+    return ret;
+  return o->keep ? 0 : zone_delete (rt, id, true, err);
+}
