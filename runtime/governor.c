@@ -193,6 +193,10 @@ load_zone (struct governor *gov, const char *id)
   z.read_at = now_ns ();
   cpu_usage_read (z.f.usage_fd, z.f.v2, &z.usage_ns);
   cpu_files_quota (&z.f, &z.ceiling);
+  /* A reserved zone gets a kernel weight worth its reservation at once: starved by heavier
+     zones it would use nothing, look idle, and never be allocated its cores. */
+  if (z.policy.reserve > 0 && cpu_files_set_weight (&z.f, cpu_weight_for (z.policy.reserve, z.f.v2)) == 0)
+    z.weight = cpu_weight_for (z.policy.reserve, z.f.v2);
   gov->z = realloc (gov->z, (gov->n + 1) * sizeof *gov->z);
   if (gov->z == NULL)
     abort ();

@@ -125,9 +125,10 @@ within() { # VALUE TARGET SLACK
 
 @test "reserve: 1 core guaranteed to a weight-1 zone against two busy zones of weight 1000" {
   [ "$NCPU" -eq 2 ] || skip "stated for a 2-core host"
-  busy r1 2 '{"org.zone.cpu.reserve": "1", "org.zone.cpu.weight": "1"}'
+  # the heavy zones first: the reserved one starts starved by their kernel weights
   busy h1 2 '{"org.zone.cpu.weight": "1000"}'
   busy h2 2 '{"org.zone.cpu.weight": "1000"}'
+  busy r1 2 '{"org.zone.cpu.reserve": "1", "org.zone.cpu.weight": "1"}'
   governor_start
   sleep 2
   out=$(measure 3000 r1 h1 h2)
