@@ -4,8 +4,28 @@
 #include "../runtime/checkpoint.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* --manage-cgroups-mode: CRIU's modes; false (reported) for anything else. */
+static bool
+cgroups_mode (const char *cmd, const char *arg, const char **out)
+{
+  static const char *const modes[] = { "soft", "full", "strict", "ignore" };
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+    if (strcmp (arg, modes[i]) == 0)
+      {
+        *out = modes[i];
+        return true;
+      }
+  {
+    char fmt[128];
+    snprintf (fmt, sizeof fmt, "%s: --manage-cgroups-mode `%%s`: soft, full, strict or ignore", cmd);
+    usage_error (fmt, arg);
+  }
+  return false;
+}
 
 int
 cmd_checkpoint (int argc, char **argv)
@@ -47,9 +67,8 @@ cmd_checkpoint (int argc, char **argv)
         o.status_fd = atoi (optarg);
         break;
       case CGMODE:
-        if (strcmp (optarg, "soft") && strcmp (optarg, "full") && strcmp (optarg, "strict") && strcmp (optarg, "ignore"))
-          return usage_error ("checkpoint: --manage-cgroups-mode `%s`: soft, full, strict or ignore", optarg);
-        o.manage_cgroups_mode = optarg;
+        if (!cgroups_mode ("checkpoint", optarg, &o.manage_cgroups_mode))
+          return 1;
         break;
       default:
         return bad_flag ("checkpoint", argv);
@@ -104,9 +123,8 @@ cmd_restore (int argc, char **argv)
       case EMPTY_NS:
         return usage_error ("restore: --empty-ns `%s`: not supported yet", optarg);
       case CGMODE:
-        if (strcmp (optarg, "soft") && strcmp (optarg, "full") && strcmp (optarg, "strict") && strcmp (optarg, "ignore"))
-          return usage_error ("restore: --manage-cgroups-mode `%s`: soft, full, strict or ignore", optarg);
-        r.manage_cgroups_mode = optarg;
+        if (!cgroups_mode ("restore", optarg, &r.manage_cgroups_mode))
+          return 1;
         break;
       default:
         return bad_flag ("restore", argv);

@@ -190,23 +190,40 @@ join (const char *dir, const char *name)
   return p;
 }
 
+/* What dump and restore are both told: where, the zone's root, its cgroup, the mounts it has
+   from outside (found by CRIU itself), and runc's flags they share. */
+static void
+common_args (struct argv *a, const char *images, const char *work, const char *log, const char *root,
+             const char *cgroups_mode, bool tcp, bool unix_sk, bool shell_job, bool file_locks, bool lazy)
+{
+  push (a, "--images-dir=%s", images);
+  push (a, "--work-dir=%s", work);
+  push (a, "--log-file=%s", log);
+  push (a, "-v4");
+  push (a, "--root=%s", root);
+  push (a, "--manage-cgroups=%s", cgroups_mode ? cgroups_mode : "soft");
+  push (a, "--ext-mount-map=auto");
+  push (a, "--enable-external-sharing");
+  push (a, "--enable-external-masters");
+  if (tcp)
+    push (a, "--tcp-established");
+  if (unix_sk)
+    push (a, "--ext-unix-sk");
+  if (shell_job)
+    push (a, "--shell-job");
+  if (file_locks)
+    push (a, "--file-locks");
+  if (lazy)
+    push (a, "--lazy-pages");
+}
+
 static void
 dump_flags (struct argv *a, const struct zone_checkpoint_opts *o)
 {
   if (o->leave_running)
     push (a, "--leave-running");
-  if (o->tcp_established)
-    push (a, "--tcp-established");
-  if (o->ext_unix_sk)
-    push (a, "--ext-unix-sk");
-  if (o->shell_job)
-    push (a, "--shell-job");
-  if (o->file_locks)
-    push (a, "--file-locks");
   if (o->auto_dedup)
     push (a, "--auto-dedup");
-  if (o->lazy_pages)
-    push (a, "--lazy-pages");
   if (o->parent_path)
     push (a, "--prev-images-dir=%s", o->parent_path);
   if (o->page_server)
@@ -248,15 +265,8 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   push (&a, "%s", criu_path (rt));
   push (&a, o->pre_dump ? "pre-dump" : "dump");
   push (&a, "--tree=%d", st->pid);
-  push (&a, "--images-dir=%s", images);
-  push (&a, "--work-dir=%s", work);
-  push (&a, "--log-file=%s", log);
-  push (&a, "-v4");
-  push (&a, "--root=%s", st->rootfs);
-  push (&a, "--manage-cgroups=%s", o->manage_cgroups_mode ? o->manage_cgroups_mode : "soft");
-  push (&a, "--ext-mount-map=auto");
-  push (&a, "--enable-external-sharing");
-  push (&a, "--enable-external-masters");
+  common_args (&a, images, work, log, st->rootfs, o->manage_cgroups_mode, o->tcp_established, o->ext_unix_sk,
+               o->shell_job, o->file_locks, o->lazy_pages);
   dump_flags (&a, o);
   /* The zone's stdio is the caller's: external to the zone, handed back at restore. */
   strbuf_append (&keys, "[");
@@ -306,26 +316,9 @@ checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_r
   push (&a, "%s", criu_path (rt));
   push (&a, "restore");
   push (&a, "--restore-detached");
-  push (&a, "--images-dir=%s", images);
-  push (&a, "--work-dir=%s", work);
-  push (&a, "--log-file=%s", log);
-  push (&a, "-v4");
-  push (&a, "--root=%s", rootfs);
   push (&a, "--pidfile=%s", pidfile);
-  push (&a, "--manage-cgroups=%s", r->manage_cgroups_mode ? r->manage_cgroups_mode : "soft");
-  push (&a, "--ext-mount-map=auto");
-  push (&a, "--enable-external-sharing");
-  push (&a, "--enable-external-masters");
-  if (r->tcp_established)
-    push (&a, "--tcp-established");
-  if (r->ext_unix_sk)
-    push (&a, "--ext-unix-sk");
-  if (r->shell_job)
-    push (&a, "--shell-job");
-  if (r->file_locks)
-    push (&a, "--file-locks");
-  if (r->lazy_pages)
-    push (&a, "--lazy-pages");
+  common_args (&a, images, work, log, rootfs, r->manage_cgroups_mode, r->tcp_established, r->ext_unix_sk,
+               r->shell_job, r->file_locks, r->lazy_pages);
   /* The restored zone's stdio is ours, in place of what it had (descriptors.json). */
   desc = join (images, "descriptors.json");
   if (read_file_at (AT_FDCWD, desc, &text, NULL, NULL) == 0)
