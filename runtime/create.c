@@ -323,12 +323,17 @@ parse_cpu_policy (const struct zone_config *c, struct cpu_policy *cpu, bool *wei
 /* org.zone.cpu.cap is the zone's quota, written at create like linux.resources.cpu.quota (which
    it may not contradict). */
 static int
-apply_cpu_cap (const struct cpu_policy *cpu, struct zone_resources *r, zerr **err)
+apply_cpu_cap (const struct cpu_policy *cpu, struct zone_resources **res, zerr **err)
 {
+  struct zone_resources *r;
   int64_t period;
 
   if (cpu->cap <= 0)
     return 0;
+  /* A config without linux.resources has none to add the quota to. */
+  if (*res == NULL)
+    *res = xmalloc0 (sizeof **res);
+  r = *res;
   if (r->cpu_quota.set && r->cpu_quota.v > 0)
     return zerr_set (err, EINVAL, "config.json: annotations.org.zone.cpu.cap: linux.resources.cpu.quota sets a "
                                   "ceiling too; give one of them");
@@ -359,7 +364,7 @@ plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct 
   if ((ret = parse_cpu_policy (c, cpu, &weight_given, err)) < 0)
     return ret;
   if ((ret = zone_resources_parse ("config.json", "linux.resources", c->resources, res, err)) < 0
-      || (ret = apply_cpu_cap (cpu, *res, err)) < 0)
+      || (ret = apply_cpu_cap (cpu, res, err)) < 0)
     return ret;
   if (rt->cgroup_manager == ZONE_CGROUP_DISABLED)
     {

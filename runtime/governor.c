@@ -135,7 +135,7 @@ policy_from_config (int dirfd, struct cpu_policy *p, bool weight_given)
   struct zone_resources *r = NULL;
 
   if (read_file_at (dirfd, "config.json", &text, NULL, NULL) < 0 || zone_config_parse ("config.json", text, &c, NULL) < 0
-      || zone_resources_parse ("config.json", "linux.resources", c->resources, &r, NULL) < 0)
+      || zone_resources_parse ("config.json", "linux.resources", c->resources, &r, NULL) < 0 || r == NULL)
     return;
   if (r->cpu_quota.set && r->cpu_quota.v > 0)
     {

@@ -91,11 +91,16 @@ within() { # VALUE TARGET SLACK
 }
 
 @test "cap: 0.3 of a core holds a busy zone to 30 % ± 3, with the governor running" {
+  # a config without linux.resources at all (config.example.json has none)
+  cfg 'del(.linux.resources)'
   governor_start
   busy cap1 2 '{"org.zone.cpu.cap": "0.3"}'
   sleep 1
   read -r _ pct _ < <(measure 3000 cap1)
   within "$pct" 30 "$SLACK"
+  # the governor took the zone on (and is still there)
+  kill -0 "$GOV"
+  grep -q "^cap1	" "$ZROOT/@governor"
 }
 
 @test "weights 1:2:1 share two cores 50 / 100 / 50 % (± 3), three busy zones" {
