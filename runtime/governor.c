@@ -264,6 +264,29 @@ load_pending (struct governor *gov)
     }
 }
 
+static bool
+governed (const struct governor *gov, const char *id)
+{
+  for (size_t i = 0; i < gov->n; i++)
+    if (strcmp (gov->z[i].id, id) == 0)
+      return true;
+  return false;
+}
+
+/* When inotify's queue overflowed, what it would have said is found by listing the root: new
+   zones are taken on, zones gone are dropped when their counters can no longer be read. */
+static void
+rescan (struct governor *gov)
+{
+  cleanup_strv char **ids = NULL;
+
+  if (store_list (gov->rt->root, &ids, NULL) < 0)
+    return;
+  for (size_t i = 0; ids[i]; i++)
+    if (!governed (gov, ids[i]))
+      add_pending (gov, ids[i]);
+}
+
 static void
 read_events (struct governor *gov)
 {
@@ -274,6 +297,8 @@ read_events (struct governor *gov)
     for (char *p = buf; p < buf + len;)
       {
         const struct inotify_event *ev = (const struct inotify_event *) p;
+        if (ev->mask & IN_Q_OVERFLOW)
+          rescan (gov);
         if (ev->len && (ev->mask & IN_ISDIR))
           {
             if (ev->mask & (IN_CREATE | IN_MOVED_TO))
