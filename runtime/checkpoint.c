@@ -33,13 +33,30 @@
 
 #define BUILT_CRIU "/opt/zone/criu-4.1.1/sbin/criu"
 
+static bool
+criu_on_path (void)
+{
+  const char *path = getenv ("PATH");
+  cleanup_free char *copy = xstrdup (path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+  char *save = NULL;
+
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      char p[PATH_MAX];
+      snprintf (p, sizeof p, "%s/criu", dir);
+      if (access (p, X_OK) == 0)
+        return true;
+    }
+  return false;
+}
+
 /* --criu, else criu on PATH, else the one scripts/install-criu builds. */
 static const char *
 criu_path (const struct zone_runtime *rt)
 {
   if (rt->criu)
     return rt->criu;
-  if (access (BUILT_CRIU, X_OK) == 0 && system ("command -v criu > /dev/null 2>&1") != 0)
+  if (!criu_on_path () && access (BUILT_CRIU, X_OK) == 0)
     return BUILT_CRIU;
   return "criu";
 }
