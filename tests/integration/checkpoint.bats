@@ -13,7 +13,7 @@ setup_file() {
 }
 
 setup() {
-  [ -n "$CRIU" ] || skip "no criu works here: $(tail -3 "$BATS_FILE_TMPDIR/criu.err" | tr '\n' ' ')"
+  [ -n "$CRIU" ] || skip "no criu works here, and none could be built: $(tail -2 "$BATS_FILE_TMPDIR/criu.err" | tr '\n' ' ')"
   zone_setup
   own_rootfs
   cfg '.root.readonly = false'
