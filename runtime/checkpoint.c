@@ -263,17 +263,18 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   cleanup_free char *images = NULL, *work = NULL, *log = NULL, *desc = NULL;
   struct argv a = { 0 };
   struct strbuf keys = { 0 };
+  const char *image_path = o->image_path ? o->image_path : "checkpoint";
   int ret = state_open (rt, id, &dirfd, &st, err);
 
   if (ret < 0)
     return ret;
   if (strcmp (st->status, "running") != 0)
     return zerr_set (err, EINVAL, "cannot checkpoint `%s`: container not running (%s)", id, st->status);
-  images = realpath (o->image_path ? o->image_path : "checkpoint", NULL);
-  if (images == NULL && (ret = mkdir_p (o->image_path ? o->image_path : "checkpoint", 0700, err)) == 0)
-    images = realpath (o->image_path ? o->image_path : "checkpoint", NULL);
+  if ((ret = mkdir_p (image_path, 0700, err)) < 0)
+    return ret;
+  images = realpath (image_path, NULL);
   if (images == NULL)
-    return ret < 0 ? ret : zerr_sys (err, "checkpoint: image path `%s`", o->image_path ? o->image_path : "checkpoint");
+    return zerr_sys (err, "checkpoint: image path `%s`", image_path);
   work = xstrdup (o->work_path ? o->work_path : images);
   if ((ret = mkdir_p (work, 0700, err)) < 0)
     return ret;

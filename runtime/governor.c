@@ -205,12 +205,18 @@ load_zone (struct governor *gov, const char *id)
 }
 
 static void
+zone_release (struct gzone *z)
+{
+  cpu_files_close (&z->f);
+  free (z->id);
+}
+
+/* A zone that went: its group's count starts afresh (see group_rebase). */
+static void
 drop_zone (struct governor *gov, size_t i)
 {
-  if (gov->z[i].group < gov->ng)
-    group_rebase (&gov->g[gov->z[i].group]);
-  cpu_files_close (&gov->z[i].f);
-  free (gov->z[i].id);
+  group_rebase (&gov->g[gov->z[i].group]);
+  zone_release (&gov->z[i]);
   gov->z[i] = gov->z[--gov->n];
 }
 
@@ -356,8 +362,8 @@ governor_open (struct governor *gov, zerr **err)
 static void
 governor_close (struct governor *gov)
 {
-  while (gov->n)
-    drop_zone (gov, gov->n - 1);
+  for (size_t i = 0; i < gov->n; i++)
+    zone_release (&gov->z[i]);
   for (size_t i = 0; i < gov->ng; i++)
     {
       cleanup_closep (&gov->g[i].fd);
