@@ -1,4 +1,4 @@
-/* zone checkpoint and zone restore, with runc's flags. */
+/* zone checkpoint and zone restore, with runc's flags; zone clone. */
 #define _GNU_SOURCE
 #include "cmd.h"
 #include "../runtime/checkpoint.h"
@@ -50,16 +50,16 @@ cmd_checkpoint (int argc, char **argv)
     switch (c)
       {
       case IMAGE: o.image_path = optarg; break;
-      case WORK: o.work_path = optarg; break;
+      case WORK: o.criu.work_path = optarg; break;
       case PARENT: o.parent_path = optarg; break;
       case LEAVE: o.leave_running = true; break;
-      case TCP: o.tcp_established = true; break;
-      case UNIX_SK: o.ext_unix_sk = true; break;
-      case SHELL: o.shell_job = true; break;
-      case LOCKS: o.file_locks = true; break;
+      case TCP: o.criu.tcp_established = true; break;
+      case UNIX_SK: o.criu.ext_unix_sk = true; break;
+      case SHELL: o.criu.shell_job = true; break;
+      case LOCKS: o.criu.file_locks = true; break;
       case PRE: o.pre_dump = true; break;
       case DEDUP: o.auto_dedup = true; break;
-      case LAZY: o.lazy_pages = true; break;
+      case LAZY: o.criu.lazy_pages = true; break;
       case PAGES: o.page_server = optarg; break;
       case EMPTY_NS:
         return usage_error ("checkpoint: --empty-ns `%s`: not supported yet", optarg);
@@ -67,7 +67,7 @@ cmd_checkpoint (int argc, char **argv)
         o.status_fd = atoi (optarg);
         break;
       case CGMODE:
-        if (!cgroups_mode ("checkpoint", optarg, &o.manage_cgroups_mode))
+        if (!cgroups_mode ("checkpoint", optarg, &o.criu.manage_cgroups_mode))
           return 1;
         break;
       default:
@@ -75,8 +75,8 @@ cmd_checkpoint (int argc, char **argv)
       }
   if (need_id (argc, argv, "checkpoint", &id))
     return 1;
-  if (optind + 1 < argc)
-    return usage_error ("unexpected argument `%s`", argv[optind + 1]);
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
   return zone_checkpoint (&runtime, id, &o, &err) < 0 ? fail (&err) : 0;
 }
 
@@ -108,22 +108,22 @@ cmd_restore (int argc, char **argv)
       case 'b': o.bundle = optarg; break;
       case 'd': o.detach = true; break;
       case IMAGE: r.image_path = optarg; break;
-      case WORK: r.work_path = optarg; break;
+      case WORK: r.criu.work_path = optarg; break;
       case PIDFILE: o.pid_file = optarg; break;
       case CONSOLE: o.console_socket = optarg; break;
-      case TCP: r.tcp_established = true; break;
-      case UNIX_SK: r.ext_unix_sk = true; break;
-      case SHELL: r.shell_job = true; break;
-      case LOCKS: r.file_locks = true; break;
+      case TCP: r.criu.tcp_established = true; break;
+      case UNIX_SK: r.criu.ext_unix_sk = true; break;
+      case SHELL: r.criu.shell_job = true; break;
+      case LOCKS: r.criu.file_locks = true; break;
       case NO_SUBREAPER: r.no_subreaper = true; break;
       case NO_PIVOT: o.no_pivot = true; break;
-      case LAZY: r.lazy_pages = true; break;
+      case LAZY: r.criu.lazy_pages = true; break;
       case DEDUP: break;
       case KEEP: o.keep = true; break;
       case EMPTY_NS:
         return usage_error ("restore: --empty-ns `%s`: not supported yet", optarg);
       case CGMODE:
-        if (!cgroups_mode ("restore", optarg, &r.manage_cgroups_mode))
+        if (!cgroups_mode ("restore", optarg, &r.criu.manage_cgroups_mode))
           return 1;
         break;
       default:
@@ -131,9 +131,34 @@ cmd_restore (int argc, char **argv)
       }
   if (need_id (argc, argv, "restore", &id))
     return 1;
-  if (optind + 1 < argc)
-    return usage_error ("unexpected argument `%s`", argv[optind + 1]);
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
   if (zone_restore (&runtime, id, &o, &r, &code, &err) < 0)
     return fail (&err);
   return o.detach ? 0 : code;
+}
+
+int
+cmd_clone (int argc, char **argv)
+{
+  enum { IMAGE = 256 };
+  static const struct option opts[] = { { "image-path", required_argument, NULL, IMAGE }, { NULL, 0, NULL, 0 } };
+  const char *id = NULL, *image_path = NULL;
+  zerr *err = NULL;
+  int c;
+
+  while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1)
+    switch (c)
+      {
+      case IMAGE: image_path = optarg; break;
+      default:
+        return bad_flag ("clone", argv);
+      }
+  if (need_id (argc, argv, "clone", &id))
+    return 1;
+  if (optind >= argc)
+    return usage_error ("clone: missing the new zone's ID (%s)", "zone clone ID NEW-ID");
+  if (optind + 1 < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind + 1]);
+  return zone_clone (&runtime, id, argv[optind], image_path, &err) < 0 ? fail (&err) : 0;
 }

@@ -130,6 +130,7 @@ print_help (void)
          "  events ID     stream a zone's usage and OOM events as JSON (--stats: once; --interval 5s)\n"
          "  checkpoint ID dump a running zone's processes with CRIU (--image-path DIR, --leave-running...)\n"
          "  restore ID    make a zone from a bundle with its processes restored (--image-path, -d...)\n"
+         "  clone ID NEW  a running copy of a running zone, with its own address and cgroup\n"
          "  governor      keep every zone to its CPU share: weight, cap, reserve, baseline/burst\n"
          "                (--interval 100ms; --once [--json]: one tick and a report)\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
@@ -182,6 +183,7 @@ print_command_help (const char *cmd)
     { "restore", "restore ID [--bundle|-b DIR] [--image-path DIR] [--work-path DIR] [--detach|-d] [--pid-file FILE] "
                  "[--console-socket PATH] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] "
                  "[--manage-cgroups-mode MODE] [--no-subreaper] [--no-pivot] [--lazy-pages]" },
+    { "clone", "clone ID NEW-ID [--image-path DIR]" },
   };
   for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++)
     if (strcmp (usage[i][0], cmd) == 0)
@@ -722,6 +724,8 @@ main (int argc, char **argv)
     return cmd_checkpoint (argc, argv);
   if (strcmp (cmd, "restore") == 0)
     return cmd_restore (argc, argv);
+  if (strcmp (cmd, "clone") == 0)
+    return cmd_clone (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();

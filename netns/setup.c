@@ -138,25 +138,17 @@ configure_inside (int netns, const struct zone_net *n, struct in_addr addr, zerr
 }
 
 int
-zone_net_setup (const char *root, const char *id, const struct zone_net *n, pid_t pid, struct in_addr *addr,
+zone_net_setup (const char *root, const char *id, const struct zone_net *n, int netns, struct in_addr *addr,
                 char host[16], zerr **err)
 {
   cleanup_rtnl struct rtnl *nl = NULL;
-  cleanup_close int netns = -1;
-  char path[64], tag[300];
+  char tag[300];
   int bridge = 0, veth = 0, ret;
   bool last;
 
   if ((ret = lease_acquire (root, n, id, addr, err)) < 0)
     return ret;
   zone_net_host_ifname (id, host);
-  snprintf (path, sizeof path, "/proc/%d/ns/net", pid);
-  netns = open (path, O_RDONLY | O_CLOEXEC);
-  if (netns < 0)
-    {
-      ret = zerr_sys (err, "open the zone's network namespace");
-      goto fail;
-    }
   if ((ret = rtnl_open (-1, &nl, err)) < 0 || (ret = ensure_bridge (nl, n, &bridge, err)) < 0)
     goto fail;
   if ((ret = rtnl_veth_add (nl, host, bridge, "eth0", netns, n->mtu, err)) < 0)

@@ -6,11 +6,12 @@
 
 #include "netconf.h"
 
-/* For the zone whose init is pid: lease an address, make sure the bridge (with the gateway
-   address) and the NAT rules exist, create the veth pair with eth0 born in the zone, address it,
-   route it; the published ports' DNAT rules.  Everything made is undone on failure.  host gets
+/* For the zone whose network namespace is netns: lease an address (n->address when
+   n->has_address), make sure the bridge (with the gateway address) and the NAT rules exist,
+   create the veth pair with eth0 born in the zone, address it, route it; the published ports'
+   DNAT rules.  Everything made is undone on failure.  host gets
    the name of the host end of the veth pair. */
-int zone_net_setup (const char *root, const char *id, const struct zone_net *n, pid_t pid, struct in_addr *addr,
+int zone_net_setup (const char *root, const char *id, const struct zone_net *n, int netns, struct in_addr *addr,
                     char host[16], zerr **err);
 /* Remove the zone's rules, the host end of its veth pair (host_veth, if known) and its lease;
    the bridge and its rules go with the last zone of the subnet.  What is gone already counts as

@@ -13,12 +13,15 @@
 #include "internal.h"
 #include "pid.h"
 #include "store.h"
+#include "../spec/config.h"
 #include "../spec/state.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/strbuf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -31,7 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BUILT_CRIU "/opt/zone/criu-4.1.1/sbin/criu"
+#define BUILT_CRIU "/opt/zone/criu-4.1.1-1/sbin/criu"
 
 static bool
 criu_on_path (void)
@@ -114,9 +117,10 @@ last_error (const char *log, char *out, size_t size)
     }
 }
 
-/* Run criu with a; stdio stays ours when keep_stdio (restore hands it on), else /dev/null. */
+/* Run criu with a; stdio stays ours when keep_stdio (restore hands it on), else /dev/null;
+   inherit (>= 0) is an fd of ours criu is given by number. */
 static int
-run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, pid_t *child, zerr **err)
+run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, int inherit, zerr **err)
 {
   int status;
   pid_t pid = fork ();
@@ -125,6 +129,8 @@ run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, pi
     return zerr_sys (err, "%s: fork", what);
   if (pid == 0)
     {
+      if (inherit >= 0)
+        fcntl (inherit, F_SETFD, 0);
       if (!keep_stdio)
         {
           int null = open ("/dev/null", O_RDWR);
@@ -135,8 +141,6 @@ run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, pi
       fprintf (stderr, "zone: %s: exec `%s`: %s\n", what, a->v[0], strerror (errno));
       _exit (127);
     }
-  if (child)
-    *child = pid;
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return zerr_sys (err, "%s: wait for criu", what);
@@ -211,26 +215,28 @@ join (const char *dir, const char *name)
    from outside (found by CRIU itself), and runc's flags they share. */
 static void
 common_args (struct argv *a, const char *images, const char *work, const char *log, const char *root,
-             const char *cgroups_mode, bool tcp, bool unix_sk, bool shell_job, bool file_locks, bool lazy)
+             const struct criu_flags *f)
 {
   push (a, "--images-dir=%s", images);
   push (a, "--work-dir=%s", work);
   push (a, "--log-file=%s", log);
   push (a, "-v4");
   push (a, "--root=%s", root);
-  push (a, "--manage-cgroups=%s", cgroups_mode ? cgroups_mode : "soft");
+  push (a, "--manage-cgroups=%s", f->manage_cgroups_mode ? f->manage_cgroups_mode : "soft");
   push (a, "--ext-mount-map=auto");
   push (a, "--enable-external-sharing");
   push (a, "--enable-external-masters");
-  if (tcp)
+  if (f->tcp_established)
     push (a, "--tcp-established");
-  if (unix_sk)
+  if (f->tcp_close)
+    push (a, "--tcp-close");
+  if (f->ext_unix_sk)
     push (a, "--ext-unix-sk");
-  if (shell_job)
+  if (f->shell_job)
     push (a, "--shell-job");
-  if (file_locks)
+  if (f->file_locks)
     push (a, "--file-locks");
-  if (lazy)
+  if (f->lazy_pages)
     push (a, "--lazy-pages");
 }
 
@@ -255,6 +261,71 @@ dump_flags (struct argv *a, const struct zone_checkpoint_opts *o)
     push (a, "--status-fd=%d", o->status_fd);
 }
 
+/* The key CRIU knows the zone's network namespace by when the images leave it out. */
+#define NETNS_KEY "zone-net"
+/* Where the images keep a bridged zone's address. */
+#define ADDRESS_FILE "zone-address"
+
+/* A bridged zone's network namespace (its veth, address, routes; the NAT is the host's) is zone's
+   to make again at restore, and one joined by path outlives the zone: both are told to CRIU as
+   external, not dumped (runc does the latter). A namespace of the zone's own with loopback only
+   is dumped with the rest. */
+static int
+netns_args (int dirfd, const struct zone_state *st, const char *images, struct argv *a, zerr **err)
+{
+  cleanup_free char *text = NULL;
+  cleanup_config struct zone_config *c = NULL;
+  const struct zone_namespace *ns;
+  const char *address = NULL;
+  char path[64];
+  struct stat sb;
+
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, "org.zone.net.address") == 0)
+      address = st->annotations[i].value;
+  if (read_file_at (dirfd, "config.json", &text, NULL, err) < 0
+      || zone_config_parse ("config.json", text, &c, err) < 0)
+    return zerr_wrap (err, "checkpoint: the zone's config");
+  ns = zone_config_namespace (c, CLONE_NEWNET);
+  if (ns == NULL || (ns->path == NULL && address == NULL))
+    return 0;
+  snprintf (path, sizeof path, "/proc/%d/ns/net", st->pid);
+  if (stat (path, &sb) < 0)
+    return zerr_sys (err, "checkpoint: the zone's network namespace");
+  push (a, "--external=net[%lu]:" NETNS_KEY, (unsigned long) sb.st_ino);
+  if (address == NULL)
+    return 0;
+  {
+    cleanup_free char *file = join (images, ADDRESS_FILE);
+    return write_file_at (AT_FDCWD, file, address, strlen (address), 0600, err);
+  }
+}
+
+int
+checkpoint_saved_address (const struct zone_restore_opts *r, struct in_addr *addr)
+{
+  cleanup_free char *file = join (r->image_path ? r->image_path : "checkpoint", ADDRESS_FILE), *text = NULL;
+
+  if (read_file_at (AT_FDCWD, file, &text, NULL, NULL) < 0)
+    return 0;
+  text[strcspn (text, "\n")] = '\0';
+  return inet_pton (AF_INET, text, addr) == 1 ? 1 : 0;
+}
+
+int
+checkpoint_new_netns (int *fd, zerr **err)
+{
+  cleanup_close int own = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+  /* Made by moving ourselves into it and back: no helper process to reap. */
+  if (own < 0 || unshare (CLONE_NEWNET) < 0)
+    return zerr_sys (err, "restore: make a network namespace");
+  *fd = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (setns (own, CLONE_NEWNET) < 0)
+    abort (); /* we would go on in the wrong namespace */
+  return *fd < 0 ? zerr_sys (err, "restore: open the new network namespace") : 0;
+}
+
 int
 zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zone_checkpoint_opts *o, zerr **err)
 {
@@ -275,7 +346,7 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   images = realpath (image_path, NULL);
   if (images == NULL)
     return zerr_sys (err, "checkpoint: image path `%s`", image_path);
-  work = xstrdup (o->work_path ? o->work_path : images);
+  work = xstrdup (o->criu.work_path ? o->criu.work_path : images);
   if ((ret = mkdir_p (work, 0700, err)) < 0)
     return ret;
   log = join (work, o->pre_dump ? "pre-dump.log" : "dump.log");
@@ -283,9 +354,13 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   push (&a, "%s", criu_path (rt));
   push (&a, o->pre_dump ? "pre-dump" : "dump");
   push (&a, "--tree=%d", st->pid);
-  common_args (&a, images, work, log, st->rootfs, o->manage_cgroups_mode, o->tcp_established, o->ext_unix_sk,
-               o->shell_job, o->file_locks, o->lazy_pages);
+  common_args (&a, images, work, log, st->rootfs, &o->criu);
   dump_flags (&a, o);
+  if ((ret = netns_args (dirfd, st, images, &a, err)) < 0)
+    {
+      argv_free (&a);
+      return ret;
+    }
   /* The zone's stdio is the caller's: external to the zone, handed back at restore. */
   strbuf_append (&keys, "[");
   for (int n = 0; n < 3; n++)
@@ -302,7 +377,7 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   ret = write_file_at (AT_FDCWD, desc, keys.buf, keys.len, 0600, err);
   free (keys.buf);
   if (ret == 0)
-    ret = run_criu ("checkpoint", &a, log, false, NULL, err);
+    ret = run_criu ("checkpoint", &a, log, false, -1, err);
   argv_free (&a);
   if (ret < 0 || o->leave_running || o->pre_dump)
     return ret;
@@ -315,8 +390,8 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
 /* Called by create in place of cloning the init: CRIU makes the zone's processes, in their
    namespaces, in the zone's cgroup (made by create, with its limits); *pid is the zone's init. */
 int
-checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_restore_opts *r, const char *rootfs,
-                              pid_t *pid, zerr **err)
+checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_restore_opts *r,
+                              const struct restore_env *env, pid_t *pid, zerr **err)
 {
   cleanup_free char *images = NULL, *work = NULL, *log = NULL, *pidfile = NULL, *desc = NULL, *text = NULL;
   struct argv a = { 0 };
@@ -325,7 +400,7 @@ checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_r
   images = realpath (r->image_path ? r->image_path : "checkpoint", NULL);
   if (images == NULL)
     return zerr_sys (err, "restore: image path `%s`", r->image_path ? r->image_path : "checkpoint");
-  work = xstrdup (r->work_path ? r->work_path : images);
+  work = xstrdup (r->criu.work_path ? r->criu.work_path : images);
   if ((ret = mkdir_p (work, 0700, err)) < 0)
     return ret;
   log = join (work, "restore.log");
@@ -335,8 +410,12 @@ checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_r
   push (&a, "restore");
   push (&a, "--restore-detached");
   push (&a, "--pidfile=%s", pidfile);
-  common_args (&a, images, work, log, rootfs, r->manage_cgroups_mode, r->tcp_established, r->ext_unix_sk,
-               r->shell_job, r->file_locks, r->lazy_pages);
+  common_args (&a, images, work, log, env->rootfs, &r->criu);
+  /* Into the cgroup create made, whatever the images say (a clone's differs from its original's). */
+  if (env->cgroup_root)
+    push (&a, "--cgroup-root=%s", env->cgroup_root);
+  if (env->netns >= 0)
+    push (&a, "--inherit-fd=fd[%d]:" NETNS_KEY, env->netns);
   /* The restored zone's stdio is ours, in place of what it had (descriptors.json). */
   desc = join (images, "descriptors.json");
   if (read_file_at (AT_FDCWD, desc, &text, NULL, NULL) == 0)
@@ -349,7 +428,7 @@ checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_r
   /* The restored init is our child when we are a subreaper (runc's default): we can wait for it. */
   if (!r->no_subreaper)
     prctl (PR_SET_CHILD_SUBREAPER, 1);
-  ret = run_criu ("restore", &a, log, true, NULL, err);
+  ret = run_criu ("restore", &a, log, true, env->netns, err);
   argv_free (&a);
   if (ret < 0)
     return ret;
@@ -385,4 +464,52 @@ zone_restore (const struct zone_runtime *rt, const char *id, const struct zone_c
   if (ret < 0)
     return ret;
   return o->keep ? 0 : zone_delete (rt, id, true, err);
+}
+
+/* The bundle of zone id, from its state. */
+static int
+zone_bundle (const struct zone_runtime *rt, const char *id, char **bundle, zerr **err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_state struct zone_state *st = NULL;
+  int ret = state_open (rt, id, &dirfd, &st, err);
+
+  if (ret < 0)
+    return ret;
+  *bundle = xstrdup (st->bundle);
+  return 0;
+}
+
+int
+zone_clone (const struct zone_runtime *rt, const char *id, const char *new_id, const char *image_path, zerr **err)
+{
+  /* Connections cannot be in two places: the clone's are restored closed, the original's are
+     not touched. */
+  struct zone_checkpoint_opts dump = { .leave_running = true, .criu = { .tcp_close = true }, .status_fd = -1 };
+  struct zone_restore_opts restore = { .criu = { .tcp_close = true }, .clone = true };
+  struct zone_create_opts create = { .detach = true };
+  cleanup_free char *bundle = NULL, *tmp = NULL;
+  int ret;
+
+  if ((ret = store_validate_id (new_id, err)) < 0 || (ret = zone_bundle (rt, id, &bundle, err)) < 0)
+    return ret;
+  tmp = join (rt->root, new_id);
+  if (access (tmp, F_OK) == 0)
+    return zerr_set (err, EEXIST, "clone: `%s`: container with given ID already exists", new_id);
+  free (steal_pointer (&tmp));
+  if (image_path == NULL)
+    {
+      const char *dir = getenv ("TMPDIR");
+      if (asprintf (&tmp, "%s/zone-clone.XXXXXX", dir && *dir ? dir : "/var/tmp") < 0)
+        abort ();
+      if (mkdtemp (tmp) == NULL)
+        return zerr_sys (err, "clone: make `%s`", tmp);
+    }
+  dump.image_path = restore.image_path = image_path ? image_path : tmp;
+  create.bundle = bundle;
+  if ((ret = zone_checkpoint (rt, id, &dump, err)) == 0)
+    ret = zone_restore (rt, new_id, &create, &restore, NULL, err);
+  if (tmp)
+    remove_tree (tmp, NULL);
+  return ret < 0 ? zerr_wrap (err, "clone `%s` as `%s`", id, new_id) : 0;
 }

@@ -6,21 +6,32 @@
 
 #include "runtime.h"
 
+/* The flags dump and restore share (runc's), as CRIU takes them. */
+struct criu_flags
+{
+  const char *work_path;           /* CRIU's log and work files; default: the image path */
+  const char *manage_cgroups_mode; /* default soft */
+  bool tcp_established, ext_unix_sk, shell_job, file_locks, lazy_pages;
+  bool tcp_close; /* connections are not kept: restored closed (clone) */
+};
+
 /* runc's checkpoint flags. */
 struct zone_checkpoint_opts
 {
   const char *image_path; /* default ./checkpoint */
-  const char *work_path;  /* CRIU's log and work files; default: the image path */
-  const char *parent_path, *page_server, *manage_cgroups_mode;
-  bool leave_running, tcp_established, ext_unix_sk, shell_job, file_locks, pre_dump, auto_dedup, lazy_pages;
+  const char *parent_path, *page_server;
+  struct criu_flags criu;
+  bool leave_running, pre_dump, auto_dedup;
   int status_fd; /* -1: none */
 };
 
 /* runc's restore flags beyond those of create. */
 struct zone_restore_opts
 {
-  const char *image_path, *work_path, *manage_cgroups_mode;
-  bool tcp_established, ext_unix_sk, shell_job, file_locks, no_subreaper, lazy_pages;
+  const char *image_path;
+  struct criu_flags criu;
+  bool no_subreaper;
+  bool clone; /* zone clone: a new address, and a cgroup of the new id's */
 };
 
 /* Dump the zone's processes into image_path. Unless leave_running (or pre_dump) they are gone
@@ -34,5 +45,11 @@ int zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct
    *exit_code. A failed restore leaves nothing behind. */
 int zone_restore (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
                   const struct zone_restore_opts *r, int *exit_code, zerr **err);
+
+/* Checkpoint id with --leave-running and restore it as new_id (the same bundle, a new address
+   and cgroup): both run on. The images go to image_path if given (kept), else to a directory
+   removed afterwards. */
+int zone_clone (const struct zone_runtime *rt, const char *id, const char *new_id, const char *image_path,
+                zerr **err);
 
 #endif

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "internal.h"
+#include "checkpoint.h"
 #include "hooks.h"
 #include "init.h"
 #include "lsm.h"
@@ -400,8 +401,8 @@ default_cgroup_name (const char *root, const char *id)
    before anything is made, so that `delete --force` finds them after a crash at any later step
    and never removes or signals a cgroup that was there before. */
 static int
-plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const char *id, struct zone_state *st,
-             char **sd_slice, char **sd_unit, zerr **err)
+plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const char *cgroups_path, const char *id,
+             struct zone_state *st, char **sd_slice, char **sd_unit, char **rel, zerr **err)
 {
   const char *shared = zone_config_annotation (c, "org.zone.cgroup.shared");
   cleanup_free char *name = NULL, *path = NULL;
@@ -409,19 +410,20 @@ plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const c
   int ret;
 
   if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
-    return systemd_unit_names (c->cgroups_path, id, sd_slice, sd_unit, err);
+    return systemd_unit_names (cgroups_path, id, sd_slice, sd_unit, err);
   if (rt->cgroup_manager != ZONE_CGROUP_CGROUPFS)
     return 0;
   if (shared && strcmp (shared, "true") != 0 && strcmp (shared, "false") != 0)
     return zerr_set (err, EINVAL, "config.json: annotations.org.zone.cgroup.shared: must be `true` or `false`, not "
                                   "`%s`", shared);
   name = default_cgroup_name (rt->root, id);
-  if ((ret = cgroup_zone_path (c->cgroups_path, name, &path, err)) < 0
+  if ((ret = cgroup_zone_path (cgroups_path, name, &path, err)) < 0
       || (ret = cgroup_plan (path, shared && strcmp (shared, "true") == 0, &plan, err)) < 0)
     return ret;
   st->cgroup_paths = plan.paths;
   st->cgroup_made = plan.made;
   st->cgroup_owned = plan.owned;
+  *rel = steal_pointer (&path);
   return 0;
 }
 
@@ -500,7 +502,9 @@ struct create
   int console_sock; /* run's own terminal socket, or -1 */
   struct zone_config *config;
   char *bundle, *config_text, *rootfs, *sd_slice, *sd_unit;
+  char *cgroup_rel; /* the zone's cgroup below each hierarchy's root (cgroupfs) */
   int lock_fd, state_fd, sock_parent, sock_child, console_fd, own_pid_ns, own_time_ns;
+  int restore_netns; /* restore: the network namespace CRIU puts the zone in, or -1 */
   scmp_filter_ctx filter;
   struct zone_state *st;
   struct zone_resources *resources;
@@ -519,6 +523,8 @@ create_release (struct create *c)
   free (c->rootfs);
   free (c->sd_slice);
   free (c->sd_unit);
+  free (c->cgroup_rel);
+  cleanup_closep (&c->restore_netns);
   cleanup_closep (&c->lock_fd);
   cleanup_closep (&c->state_fd);
   cleanup_closep (&c->sock_parent);
@@ -572,8 +578,6 @@ check_and_plan (struct create *c, zerr **err)
       || (ret = zone_net_parse (c->config, &c->net, err)) < 0
       || (ret = seccomp_filter_build (c->config->seccomp, &c->filter, err)) < 0)
     return ret;
-  if (o->restore && c->net.bridge)
-    return zerr_set (err, ENOTSUP, "restore: a zone with org.zone.net.mode=bridge cannot be restored yet");
   if (c->config->process->terminal)
     {
       c->console_fd = c->console_sock >= 0 ? dup (c->console_sock) : terminal_connect_socket (o->console_socket, err);
@@ -625,7 +629,11 @@ record_zone (struct create *c, zerr **err)
     return c->lock_fd;
   c->undo.dir_made = true;
   c->st = new_state (c);
-  if ((ret = plan_cgroup (c->rt, c->config, c->id, c->st, &c->sd_slice, &c->sd_unit, err)) < 0
+  /* A clone has a cgroup of its own id: the one its config names is its original's. */
+  const char *cgroups_path = c->o->restore && c->o->restore->clone ? NULL : c->config->cgroups_path;
+
+  if ((ret = plan_cgroup (c->rt, c->config, cgroups_path, c->id, c->st, &c->sd_slice, &c->sd_unit, &c->cgroup_rel,
+                          err)) < 0
       || (ret = store_write_state (c->lock_fd, c->st, err)) < 0)
     return ret;
   /* exec and the poststop hooks need the config as it was at create time. */
@@ -764,17 +772,15 @@ place_init (struct create *c, zerr **err)
   return 0;
 }
 
-/* While the init builds its rootfs: the network is ready before any hook or the process. */
+/* The zone's end of the network in netns, its lease and the host's end (bridge). */
 static int
-connect_network (struct create *c, zerr **err)
+wire_network (struct create *c, int netns, zerr **err)
 {
   struct in_addr addr;
   char text[INET_ADDRSTRLEN], host[16];
   int ret;
 
-  if (!c->net.bridge)
-    return 0;
-  if ((ret = zone_net_setup (c->rt->root, c->id, &c->net, c->undo.pid, &addr, host, err)) < 0)
+  if ((ret = zone_net_setup (c->rt->root, c->id, &c->net, netns, &addr, host, err)) < 0)
     return ret;
   c->st->net_veth = xstrdup (host);
   c->undo.net = &c->net;
@@ -782,6 +788,51 @@ connect_network (struct create *c, zerr **err)
   inet_ntop (AF_INET, &addr, text, sizeof text);
   state_set_annotation (c->st, "org.zone.net.address", text);
   return 0;
+}
+
+/* While the init builds its rootfs: the network is ready before any hook or the process. */
+static int
+connect_network (struct create *c, zerr **err)
+{
+  char path[64];
+  cleanup_close int netns = -1;
+
+  if (!c->net.bridge)
+    return 0;
+  snprintf (path, sizeof path, "/proc/%d/ns/net", c->undo.pid);
+  netns = open (path, O_RDONLY | O_CLOEXEC);
+  if (netns < 0)
+    return zerr_sys (err, "open the zone's network namespace");
+  return wire_network (c, netns, err);
+}
+
+/* restore: the network namespace the images leave out (checkpoint.c), for CRIU to put the zone
+   in. A bridged zone's is made and wired here as create wires a new zone's, with the address the
+   zone had (a clone gets a new one); one the config names by path is that one. */
+static int
+restore_network (struct create *c, zerr **err)
+{
+  const struct zone_namespace *ns = zone_config_namespace (c->config, CLONE_NEWNET);
+  int ret;
+
+  if (ns && ns->path)
+    {
+      c->restore_netns = open (ns->path, O_RDONLY | O_CLOEXEC);
+      return c->restore_netns < 0 ? zerr_sys (err, "restore: network namespace `%s`", ns->path) : 0;
+    }
+  if (!c->net.bridge)
+    return 0;
+  if (c->o->restore->clone)
+    {
+      /* Its host ports are its original's. */
+      c->net.n_ports = 0;
+      c->net.has_address = false;
+    }
+  else if (!c->net.has_address && checkpoint_saved_address (c->o->restore, &c->net.address) > 0)
+    c->net.has_address = true;
+  if ((ret = checkpoint_new_netns (&c->restore_netns, err)) < 0)
+    return ret;
+  return wire_network (c, c->restore_netns, err);
 }
 
 static int
@@ -807,7 +858,13 @@ restore_processes (struct create *c, zerr **err)
   pid_t pid;
   int ret;
 
-  if ((ret = checkpoint_restore_processes (c->rt, c->o->restore, c->rootfs, &pid, err)) < 0)
+  struct restore_env env = {
+    .rootfs = c->rootfs,
+    .cgroup_root = c->rt->cgroup_manager == ZONE_CGROUP_CGROUPFS ? c->cgroup_rel : NULL,
+    .netns = c->restore_netns,
+  };
+
+  if ((ret = checkpoint_restore_processes (c->rt, c->o->restore, &env, &pid, err)) < 0)
     return ret;
   c->undo.pid = pid;
   c->undo.pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
@@ -842,7 +899,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   struct create c = {
     .rt = rt, .id = id, .o = o, .console_sock = console_sock,
     .lock_fd = -1, .state_fd = -1, .sock_parent = -1, .sock_child = -1, .console_fd = -1,
-    .own_pid_ns = -1, .own_time_ns = -1,
+    .own_pid_ns = -1, .own_time_ns = -1, .restore_netns = -1,
     .undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 },
   };
   int ret;
@@ -855,7 +912,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   zone_debug (rt, "%s: state recorded, cgroup %s", id, c.st->cgroup_paths && c.st->cgroup_paths[0] ? c.st->cgroup_paths[0] : "(none)");
   if (o->restore)
     {
-      if ((ret = restore_processes (&c, err)) < 0 || (ret = mark_created (&c, err)) < 0)
+      if ((ret = restore_network (&c, err)) < 0 || (ret = restore_processes (&c, err)) < 0
+          || (ret = mark_created (&c, err)) < 0)
         goto fail;
     }
   else

@@ -3,6 +3,7 @@
 #define ZONE_RUNTIME_INTERNAL_H
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include "runtime.h"
@@ -28,8 +29,18 @@ int state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struc
 /* Replace s->status with what is true now (the init may have exited since it was written). */
 void state_refresh_status (int dirfd, struct zone_state *s);
 
-/* restore: CRIU makes the zone's processes (runtime/checkpoint.c). */
-int checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_restore_opts *r, const char *rootfs,
-                                  pid_t *pid, zerr **err);
+/* restore: CRIU makes the zone's processes (runtime/checkpoint.c) in what create made for them. */
+struct restore_env
+{
+  const char *rootfs;
+  const char *cgroup_root; /* the zone's cgroup below each hierarchy's root; NULL: where they were */
+  int netns;               /* the network namespace the images leave out, or -1 */
+};
+int checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_restore_opts *r,
+                                  const struct restore_env *env, pid_t *pid, zerr **err);
+/* The address a bridged zone had when it was dumped: 1 if the images say, else 0. */
+int checkpoint_saved_address (const struct zone_restore_opts *r, struct in_addr *addr);
+/* A new network namespace, empty but for its loopback. */
+int checkpoint_new_netns (int *fd, zerr **err);
 
 #endif

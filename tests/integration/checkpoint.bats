@@ -22,6 +22,49 @@ setup() {
   IMG=$BATS_TEST_TMPDIR/images
 }
 
+# This run's own bridge, subnet and host port (tests/integration/run picks N), as network.bats.
+N=${ZONE_TEST_NET:-0}
+BR=ztc$N
+NET=10.98.$N
+PORT=$((19000 + N))
+
+teardown() {
+  zone_teardown
+  # the bridge, zone's table and the leases go with the last zone of the subnet
+  if ip link show "$BR" > /dev/null 2>&1; then echo "left behind: bridge $BR" >&2; return 1; fi
+  if [ -e "/run/zone-net/$NET.0_24" ]; then echo "left behind: leases" >&2; return 1; fi
+}
+
+# A bridged zone that echoes back what a TCP client sends to port 5000, published on the host's
+# 127.0.0.1:PORT.
+bridged_echo() {
+  cfg --arg br "$BR" --arg sn "$NET.0/24" --arg p "127.0.0.1:$PORT:5000" \
+    '.annotations = {"org.zone.net.mode": "bridge", "org.zone.net.bridge": $br, "org.zone.net.subnet": $sn,
+                     "org.zone.net.ports": $p}'
+  set_args sh -c 'i=0; (while :; do i=$((i + 1)); echo $i > /dev/shm/count; sleep 0.05; done) & exec nc -ll -p 5000 -e cat'
+}
+
+zone_addr() { zone state "$1" | jq -r '.annotations["org.zone.net.address"]'; }
+
+# Open fd 8 as a TCP connection to $1:$2, once something listens there.
+connect() {
+  local i
+  for i in $(seq 100); do
+    exec 8<> "/dev/tcp/$1/$2" 2> /dev/null && return 0
+    sleep 0.05
+  done
+  echo "nothing listens on $1:$2" >&2
+  return 1
+}
+
+# Send a line over fd 8; the zone must echo it back.
+echoes() {
+  local line
+  echo "$1" >&8
+  read -r -t 5 line <&8
+  [ "$line" = "$1" ] || { echo "sent $1, got '${line:-}'" >&2; return 1; }
+}
+
 zc() {
   "$ZONE_BIN" --root "$ZROOT" --criu "$CRIU" "$@"
 }
@@ -96,4 +139,57 @@ count() {
   run zc restore -d -b "$BUNDLE" --image-path "$IMG" r2
   [[ "$output" == *"restore: a zone with process.terminal cannot be restored yet"* ]]
   [ ! -e "$ZROOT/r2" ]
+}
+
+@test "a bridged zone keeps its address, its published port and an open connection (--tcp-established)" {
+  bridged_echo
+  zone run -d web < /dev/null > /dev/null 2>&1
+  addr=$(zone_addr web)
+  connect "$addr" 5000
+  echoes before
+  zc checkpoint --tcp-established --image-path "$IMG" web
+  # gone, and its network with it
+  [ -z "$(zone list -q)" ]
+  ! ip link show "$BR" > /dev/null 2>&1
+  [ "$(cat "$IMG/zone-address")" = "$addr" ]
+  zc restore -d --tcp-established -b "$BUNDLE" --image-path "$IMG" web < /dev/null > /dev/null 2>&1
+  [ "$(zone_addr web)" = "$addr" ]
+  # the connection made before the checkpoint carries on
+  echoes after
+  exec 8>&-
+  # the published port answers new connections
+  [ "$(echo published | timeout 5 busybox nc 127.0.0.1 $PORT)" = published ]
+  [ "$(nft list table ip zone | grep -c 'comment "zone:web"')" -eq 2 ]
+}
+
+@test "clone: a running copy with its own address and cgroup; both go on" {
+  bridged_echo
+  zone run -d orig < /dev/null > /dev/null 2>&1
+  wait_for '[ "$(zone exec orig cat /dev/shm/count 2>/dev/null || echo 0)" -ge 5 ]'
+  mkdir "$BATS_TEST_TMPDIR/tmp"
+  TMPDIR=$BATS_TEST_TMPDIR/tmp zc clone orig copy < /dev/null > /dev/null
+  [ "$(zone_status orig)" = running ] && [ "$(zone_status copy)" = running ]
+  a=$(zone_addr orig)
+  b=$(zone_addr copy)
+  [ -n "$b" ] && [ "$a" != "$b" ]
+  # the copy's counter went on from the original's, not from 1, and both count on
+  at=$(zone exec copy cat /dev/shm/count)
+  [ "$at" -ge 5 ]
+  wait_for "[ \$(zone exec copy cat /dev/shm/count) -gt $at ]"
+  at=$(zone exec orig cat /dev/shm/count)
+  wait_for "[ \$(zone exec orig cat /dev/shm/count) -gt $at ]"
+  # both serve on their own address; the host port stays the original's
+  [ "$(echo to-orig | timeout 5 busybox nc "$a" 5000)" = to-orig ]
+  [ "$(echo to-copy | timeout 5 busybox nc "$b" 5000)" = to-copy ]
+  [ "$(echo published | timeout 5 busybox nc 127.0.0.1 $PORT)" = published ]
+  # in a cgroup of its own
+  grep -q "/zone/copy@" "/proc/$(zone state copy | jq .pid)/cgroup"
+  # the images it went through are gone
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR/tmp")" ]
+  run zc clone orig copy
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"\`copy\`: container with given ID already exists"* ]]
+  run zc clone orig
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"missing the new zone's ID"* ]]
 }
