@@ -1,7 +1,8 @@
-/* zone checkpoint and zone restore, with runc's flags; zone clone. */
+/* zone checkpoint and zone restore, with runc's flags; zone clone and zone migrate. */
 #define _GNU_SOURCE
 #include "cmd.h"
 #include "../runtime/checkpoint.h"
+#include "../runtime/migrate.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -161,4 +162,48 @@ cmd_clone (int argc, char **argv)
   if (optind + 1 < argc)
     return usage_error ("unexpected argument `%s`", argv[optind + 1]);
   return zone_clone (&runtime, id, argv[optind], image_path, &err) < 0 ? fail (&err) : 0;
+}
+
+int
+cmd_migrate (int argc, char **argv)
+{
+  enum { ROOT = 256, BUNDLE, ZONE, PRE };
+  static const struct option opts[] = {
+    { "remote-root", required_argument, NULL, ROOT }, { "remote-bundle", required_argument, NULL, BUNDLE },
+    { "remote-zone", required_argument, NULL, ZONE }, { "ssh-option", required_argument, NULL, 'o' },
+    { "pre-dumps", required_argument, NULL, PRE }, { NULL, 0, NULL, 0 },
+  };
+  struct zone_migrate_opts o = { .pre_dumps = 2 };
+  const char *id = NULL, *ssh_options[64];
+  zerr *err = NULL;
+  char *end;
+  int c;
+
+  o.ssh_options = ssh_options;
+  while ((c = getopt_long (argc, argv, "o:", opts, NULL)) != -1)
+    switch (c)
+      {
+      case ROOT: o.remote_root = optarg; break;
+      case BUNDLE: o.remote_bundle = optarg; break;
+      case ZONE: o.remote_zone = optarg; break;
+      case 'o':
+        if (o.n_ssh_options == sizeof ssh_options / sizeof ssh_options[0])
+          return usage_error ("migrate: too many --ssh-option (%s)", "64 at most");
+        ssh_options[o.n_ssh_options++] = optarg;
+        break;
+      case PRE:
+        o.pre_dumps = (int) strtol (optarg, &end, 10);
+        if (*optarg == '\0' || *end || o.pre_dumps < 0 || o.pre_dumps > 20)
+          return usage_error ("migrate: --pre-dumps `%s`: a number from 0 to 20", optarg);
+        break;
+      default:
+        return bad_flag ("migrate", argv);
+      }
+  if (need_id (argc, argv, "migrate", &id))
+    return 1;
+  if (optind >= argc)
+    return usage_error ("migrate: missing the destination (%s)", "zone migrate ID [USER@]HOST");
+  if (optind + 1 < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind + 1]);
+  return zone_migrate (&runtime, id, argv[optind], &o, &err) < 0 ? fail (&err) : 0;
 }

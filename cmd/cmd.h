@@ -28,5 +28,6 @@ int cmd_governor (int argc, char **argv);
 int cmd_checkpoint (int argc, char **argv);
 int cmd_restore (int argc, char **argv);
 int cmd_clone (int argc, char **argv);
+int cmd_migrate (int argc, char **argv);
 
 #endif

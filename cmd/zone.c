@@ -131,6 +131,7 @@ print_help (void)
          "  checkpoint ID dump a running zone's processes with CRIU (--image-path DIR, --leave-running...)\n"
          "  restore ID    make a zone from a bundle with its processes restored (--image-path, -d...)\n"
          "  clone ID NEW  a running copy of a running zone, with its own address and cgroup\n"
+         "  migrate ID [USER@]HOST  move a running zone to another host over ssh (--remote-root...)\n"
          "  governor      keep every zone to its CPU share: weight, cap, reserve, baseline/burst\n"
          "                (--interval 100ms; --once [--json]: one tick and a report)\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
@@ -184,6 +185,8 @@ print_command_help (const char *cmd)
                  "[--console-socket PATH] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] "
                  "[--manage-cgroups-mode MODE] [--no-subreaper] [--no-pivot] [--lazy-pages]" },
     { "clone", "clone ID NEW-ID [--image-path DIR]" },
+    { "migrate", "migrate ID [USER@]HOST [--remote-root DIR] [--remote-bundle DIR] [--remote-zone PATH] "
+                 "[--ssh-option|-o OPTION]... [--pre-dumps N]" },
   };
   for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++)
     if (strcmp (usage[i][0], cmd) == 0)
@@ -726,6 +729,8 @@ main (int argc, char **argv)
     return cmd_restore (argc, argv);
   if (strcmp (cmd, "clone") == 0)
     return cmd_clone (argc, argv);
+  if (strcmp (cmd, "migrate") == 0)
+    return cmd_migrate (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();

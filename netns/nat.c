@@ -174,20 +174,52 @@ e_meta (struct nftnl_rule *r, uint32_t key)
   nftnl_rule_add_expr (r, e);
 }
 
+/* register 1 &= mask (len bytes) */
+static void
+e_and (struct nftnl_rule *r, const void *mask, uint32_t len)
+{
+  struct nftnl_expr *e = nftnl_expr_alloc ("bitwise");
+  uint32_t zero = 0;
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_LEN, len);
+  nftnl_expr_set (e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+  nftnl_expr_set (e, NFTNL_EXPR_BITWISE_XOR, &zero, len);
+  nftnl_rule_add_expr (r, e);
+}
+
 /* ip saddr NET/PREFIX */
 static void
 m_saddr_in (struct nftnl_rule *r, struct in_addr net, int prefix)
 {
-  struct nftnl_expr *e = nftnl_expr_alloc ("bitwise");
-  uint32_t mask = htonl (~0u << (32 - prefix)), zero = 0;
+  uint32_t mask = htonl (~0u << (32 - prefix));
   e_payload (r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
-  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_LEN, 4);
-  nftnl_expr_set (e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
-  nftnl_expr_set (e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-  nftnl_rule_add_expr (r, e);
+  e_and (r, &mask, 4);
   e_cmp (r, NFT_CMP_EQ, &net.s_addr, 4);
+}
+
+/* meta l4proto tcp tcp flags & (syn | ack) != syn: a TCP packet that does not open a connection */
+static void
+m_tcp_not_opening (struct nftnl_rule *r)
+{
+  uint8_t tcp = IPPROTO_TCP, syn_ack = 0x12, syn = 0x02;
+  struct nftnl_expr *e = nftnl_expr_alloc ("meta");
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+  nftnl_rule_add_expr (r, e);
+  e_cmp (r, NFT_CMP_EQ, &tcp, 1);
+  e_payload (r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+  e_and (r, &syn_ack, 1);
+  e_cmp (r, NFT_CMP_NEQ, &syn, 1);
+}
+
+static void
+e_accept (struct nftnl_rule *r)
+{
+  struct nftnl_expr *e = nftnl_expr_alloc ("immediate");
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+  nftnl_rule_add_expr (r, e);
 }
 
 /* oifname (!)= NAME */
@@ -248,6 +280,15 @@ nat_add_bridge (const struct zone_net *n, zerr **err)
     return 0;
   batch_start (&t);
   add_table_and_chains (&t);
+  /* A TCP connection the host meets halfway (a zone restored or migrated here with its open
+     connections) is not the zone's to masquerade: its peer knows the zone's own address.
+     ip saddr SUBNET oifname != BRIDGE <tcp, not a SYN> accept */
+  r = new_rule ("postrouting", tag);
+  m_saddr_in (r, n->subnet, n->prefix);
+  m_oifname (r, n->bridge_name, false);
+  m_tcp_not_opening (r);
+  e_accept (r);
+  add_rule (&t, r);
   /* ip saddr SUBNET oifname != BRIDGE masquerade */
   r = new_rule ("postrouting", tag);
   m_saddr_in (r, n->subnet, n->prefix);

@@ -17,6 +17,7 @@
 #include "../spec/state.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/argv.h"
 #include "../util/strbuf.h"
 
 #include <arpa/inet.h>
@@ -25,7 +26,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,37 +62,6 @@ criu_path (const struct zone_runtime *rt)
   if (!criu_on_path () && access (BUILT_CRIU, X_OK) == 0)
     return BUILT_CRIU;
   return "criu";
-}
-
-struct argv
-{
-  char **v;
-  size_t n;
-};
-
-static void
-push (struct argv *a, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-push (struct argv *a, const char *fmt, ...)
-{
-  va_list ap;
-  a->v = realloc (a->v, (a->n + 2) * sizeof (char *));
-  if (a->v == NULL)
-    abort ();
-  va_start (ap, fmt);
-  if (vasprintf (&a->v[a->n], fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  a->v[++a->n] = NULL;
-}
-
-static void
-argv_free (struct argv *a)
-{
-  for (size_t i = 0; i < a->n; i++)
-    free (a->v[i]);
-  free (a->v);
 }
 
 /* The last error line of CRIU's log, less the rlimit one it prints when root lacks
@@ -155,6 +124,21 @@ run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, in
   }
 }
 
+bool
+checkpoint_tracks_memory (const struct zone_runtime *rt)
+{
+  struct argv a = { 0 };
+  bool ok;
+
+  argv_push (&a, "%s", criu_path (rt));
+  argv_push (&a, "check");
+  argv_push (&a, "--feature");
+  argv_push (&a, "mem_dirty_track");
+  ok = run_criu ("criu check", &a, "/dev/null", false, -1, NULL) == 0;
+  argv_free (&a);
+  return ok;
+}
+
 /* What the zone's fd n is, as CRIU names an external resource: file[MNT:INODE] (hex) for a file
    of a mount the zone does not have, pipe:[INODE] for a pipe; "" for anything else. */
 static void
@@ -202,63 +186,58 @@ nth_string (const char *text, int n, char *out, size_t size)
   return true;
 }
 
-static char *
-join (const char *dir, const char *name)
-{
-  char *p;
-  if (asprintf (&p, "%s/%s", dir, name) < 0)
-    abort ();
-  return p;
-}
-
 /* What dump and restore are both told: where, the zone's root, its cgroup, the mounts it has
    from outside (found by CRIU itself), and runc's flags they share. */
 static void
 common_args (struct argv *a, const char *images, const char *work, const char *log, const char *root,
              const struct criu_flags *f)
 {
-  push (a, "--images-dir=%s", images);
-  push (a, "--work-dir=%s", work);
-  push (a, "--log-file=%s", log);
-  push (a, "-v4");
-  push (a, "--root=%s", root);
-  push (a, "--manage-cgroups=%s", f->manage_cgroups_mode ? f->manage_cgroups_mode : "soft");
-  push (a, "--ext-mount-map=auto");
-  push (a, "--enable-external-sharing");
-  push (a, "--enable-external-masters");
+  argv_push (a, "--images-dir=%s", images);
+  argv_push (a, "--work-dir=%s", work);
+  argv_push (a, "--log-file=%s", log);
+  argv_push (a, "-v4");
+  argv_push (a, "--root=%s", root);
+  argv_push (a, "--manage-cgroups=%s", f->manage_cgroups_mode ? f->manage_cgroups_mode : "soft");
+  argv_push (a, "--ext-mount-map=auto");
+  argv_push (a, "--enable-external-sharing");
+  argv_push (a, "--enable-external-masters");
   if (f->tcp_established)
-    push (a, "--tcp-established");
+    argv_push (a, "--tcp-established");
   if (f->tcp_close)
-    push (a, "--tcp-close");
+    argv_push (a, "--tcp-close");
   if (f->ext_unix_sk)
-    push (a, "--ext-unix-sk");
+    argv_push (a, "--ext-unix-sk");
   if (f->shell_job)
-    push (a, "--shell-job");
+    argv_push (a, "--shell-job");
   if (f->file_locks)
-    push (a, "--file-locks");
+    argv_push (a, "--file-locks");
   if (f->lazy_pages)
-    push (a, "--lazy-pages");
+    argv_push (a, "--lazy-pages");
 }
 
 static void
 dump_flags (struct argv *a, const struct zone_checkpoint_opts *o)
 {
   if (o->leave_running)
-    push (a, "--leave-running");
+    argv_push (a, "--leave-running");
   if (o->auto_dedup)
-    push (a, "--auto-dedup");
+    argv_push (a, "--auto-dedup");
+  /* Pages the parent has and that did not change since are not dumped again (runc's way). */
   if (o->parent_path)
-    push (a, "--prev-images-dir=%s", o->parent_path);
+    {
+      argv_push (a, "--prev-images-dir=%s", o->parent_path);
+      argv_push (a, "--track-mem");
+    }
   if (o->page_server)
     {
       const char *colon = strrchr (o->page_server, ':');
-      push (a, "--page-server");
-      push (a, "--address=%.*s", colon ? (int) (colon - o->page_server) : (int) strlen (o->page_server), o->page_server);
+      argv_push (a, "--page-server");
+      argv_push (a, "--address=%.*s", colon ? (int) (colon - o->page_server) : (int) strlen (o->page_server), o->page_server);
       if (colon)
-        push (a, "--port=%s", colon + 1);
+        argv_push (a, "--port=%s", colon + 1);
     }
   if (o->status_fd >= 0)
-    push (a, "--status-fd=%d", o->status_fd);
+    argv_push (a, "--status-fd=%d", o->status_fd);
 }
 
 /* The key CRIU knows the zone's network namespace by when the images leave it out. */
@@ -292,19 +271,96 @@ netns_args (int dirfd, const struct zone_state *st, const char *images, struct a
   snprintf (path, sizeof path, "/proc/%d/ns/net", st->pid);
   if (stat (path, &sb) < 0)
     return zerr_sys (err, "checkpoint: the zone's network namespace");
-  push (a, "--external=net[%lu]:" NETNS_KEY, (unsigned long) sb.st_ino);
+  argv_push (a, "--external=net[%lu]:" NETNS_KEY, (unsigned long) sb.st_ino);
   if (address == NULL)
     return 0;
   {
-    cleanup_free char *file = join (images, ADDRESS_FILE);
+    cleanup_free char *file = path_join (images, ADDRESS_FILE);
     return write_file_at (AT_FDCWD, file, address, strlen (address), 0600, err);
   }
+}
+
+/* Where the images keep the zone's cgroup mounts: "NAME HIERARCHY PATH" lines. */
+#define CGROUPS_FILE "zone-cgroups"
+
+/* The host directory the zone's mount at mountpoint mp shows, if it is one of its cgroup
+   directories: its hierarchy's mount point and the cgroup's path in it (the mount's root). */
+static bool
+cgroup_mount_source (const struct zone_state *st, const char *mp, const char *root, char *hier, size_t size)
+{
+  char path[PATH_MAX + 32];
+  struct stat in, out;
+
+  snprintf (path, sizeof path, "/proc/%d/root%s", st->pid, mp);
+  if (stat (path, &in) < 0)
+    return false;
+  for (size_t i = 0; st->cgroup_paths && st->cgroup_paths[i]; i++)
+    {
+      const char *dir = st->cgroup_paths[i];
+      size_t dl = strlen (dir), rl = strlen (root);
+      if (stat (dir, &out) == 0 && out.st_dev == in.st_dev && out.st_ino == in.st_ino && dl > rl
+          && strcmp (dir + dl - rl, root) == 0)
+        {
+          snprintf (hier, size, "%.*s", (int) (dl - rl), dir);
+          return true;
+        }
+    }
+  return false;
+}
+
+/* The zone's cgroup mounts are binds of its own cgroup directories. CRIU would find them by
+   themselves and bind the same directories at restore; zone names them instead
+   (--external mnt[MOUNTPOINT]:NAME) and keeps each one's hierarchy, so that restore binds the
+   directories of the cgroup it made for the zone (another one under another id or root, as
+   runc does). */
+static int
+cgroup_mount_args (const struct zone_state *st, const char *images, struct argv *a, zerr **err)
+{
+  cleanup_free char *text = NULL, *file = path_join (images, CGROUPS_FILE);
+  struct strbuf lines = { 0 };
+  char path[64], *save = NULL;
+  int ret;
+
+  snprintf (path, sizeof path, "/proc/%d/mountinfo", st->pid);
+  if (read_file_at (AT_FDCWD, path, &text, NULL, err) < 0)
+    return zerr_wrap (err, "checkpoint: the zone's mounts");
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char root[PATH_MAX], mp[PATH_MAX], hier[PATH_MAX];
+      const char *sep = strstr (line, " - ");
+      if (sep == NULL || (strncmp (sep, " - cgroup ", 10) != 0 && strncmp (sep, " - cgroup2 ", 11) != 0)
+          || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mp) != 2 || !cgroup_mount_source (st, mp, root, hier, sizeof hier))
+        continue;
+      argv_push (a, "--external=mnt[%s]:zcg%s", mp, mp);
+      strbuf_appendf (&lines, "zcg%s %s %s\n", mp, hier, root);
+    }
+  ret = write_file_at (AT_FDCWD, file, lines.buf ? lines.buf : "", lines.len, 0600, err);
+  free (lines.buf);
+  return ret;
+}
+
+/* At restore: each cgroup mount from the cgroup create made (cgroup_root), else from the one
+   the zone had. */
+static void
+cgroup_restore_args (const char *images, const char *cgroup_root, struct argv *a)
+{
+  cleanup_free char *text = NULL, *file = path_join (images, CGROUPS_FILE);
+  char *save = NULL;
+
+  if (read_file_at (AT_FDCWD, file, &text, NULL, NULL) < 0)
+    return;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char name[PATH_MAX], hier[PATH_MAX], old[PATH_MAX];
+      if (sscanf (line, "%4095s %4095s %4095s", name, hier, old) == 3)
+        argv_push (a, "--external=mnt[%s]:%s%s", name, hier, cgroup_root ? cgroup_root : old);
+    }
 }
 
 int
 checkpoint_saved_address (const struct zone_restore_opts *r, struct in_addr *addr)
 {
-  cleanup_free char *file = join (r->image_path ? r->image_path : "checkpoint", ADDRESS_FILE), *text = NULL;
+  cleanup_free char *file = path_join (r->image_path ? r->image_path : "checkpoint", ADDRESS_FILE), *text = NULL;
 
   if (read_file_at (AT_FDCWD, file, &text, NULL, NULL) < 0)
     return 0;
@@ -349,14 +405,14 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   work = xstrdup (o->criu.work_path ? o->criu.work_path : images);
   if ((ret = mkdir_p (work, 0700, err)) < 0)
     return ret;
-  log = join (work, o->pre_dump ? "pre-dump.log" : "dump.log");
+  log = path_join (work, o->pre_dump ? "pre-dump.log" : "dump.log");
 
-  push (&a, "%s", criu_path (rt));
-  push (&a, o->pre_dump ? "pre-dump" : "dump");
-  push (&a, "--tree=%d", st->pid);
+  argv_push (&a, "%s", criu_path (rt));
+  argv_push (&a, o->pre_dump ? "pre-dump" : "dump");
+  argv_push (&a, "--tree=%d", st->pid);
   common_args (&a, images, work, log, st->rootfs, &o->criu);
   dump_flags (&a, o);
-  if ((ret = netns_args (dirfd, st, images, &a, err)) < 0)
+  if ((ret = netns_args (dirfd, st, images, &a, err)) < 0 || (ret = cgroup_mount_args (st, images, &a, err)) < 0)
     {
       argv_free (&a);
       return ret;
@@ -368,12 +424,12 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
       char key[128];
       stdio_key (st->pid, n, key, sizeof key);
       if (strncmp (key, "file[", 5) == 0)
-        push (&a, "--external=%s", key);
+        argv_push (&a, "--external=%s", key);
       strbuf_append (&keys, n ? ", " : "");
       strbuf_append_json_string (&keys, key);
     }
   strbuf_append (&keys, "]\n");
-  desc = join (images, "descriptors.json");
+  desc = path_join (images, "descriptors.json");
   ret = write_file_at (AT_FDCWD, desc, keys.buf, keys.len, 0600, err);
   free (keys.buf);
   if (ret == 0)
@@ -403,27 +459,28 @@ checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_r
   work = xstrdup (r->criu.work_path ? r->criu.work_path : images);
   if ((ret = mkdir_p (work, 0700, err)) < 0)
     return ret;
-  log = join (work, "restore.log");
-  pidfile = join (work, "restore.pid");
+  log = path_join (work, "restore.log");
+  pidfile = path_join (work, "restore.pid");
   unlink (pidfile);
-  push (&a, "%s", criu_path (rt));
-  push (&a, "restore");
-  push (&a, "--restore-detached");
-  push (&a, "--pidfile=%s", pidfile);
+  argv_push (&a, "%s", criu_path (rt));
+  argv_push (&a, "restore");
+  argv_push (&a, "--restore-detached");
+  argv_push (&a, "--pidfile=%s", pidfile);
   common_args (&a, images, work, log, env->rootfs, &r->criu);
   /* Into the cgroup create made, whatever the images say (a clone's differs from its original's). */
   if (env->cgroup_root)
-    push (&a, "--cgroup-root=%s", env->cgroup_root);
+    argv_push (&a, "--cgroup-root=%s", env->cgroup_root);
+  cgroup_restore_args (images, env->cgroup_root, &a);
   if (env->netns >= 0)
-    push (&a, "--inherit-fd=fd[%d]:" NETNS_KEY, env->netns);
+    argv_push (&a, "--inherit-fd=fd[%d]:" NETNS_KEY, env->netns);
   /* The restored zone's stdio is ours, in place of what it had (descriptors.json). */
-  desc = join (images, "descriptors.json");
+  desc = path_join (images, "descriptors.json");
   if (read_file_at (AT_FDCWD, desc, &text, NULL, NULL) == 0)
     for (int n = 0; n < 3; n++)
       {
         char key[128];
         if (nth_string (text, n, key, sizeof key) && key[0])
-          push (&a, "--inherit-fd=fd[%d]:%s", n, key);
+          argv_push (&a, "--inherit-fd=fd[%d]:%s", n, key);
       }
   /* The restored init is our child when we are a subreaper (runc's default): we can wait for it. */
   if (!r->no_subreaper)
@@ -493,7 +550,7 @@ zone_clone (const struct zone_runtime *rt, const char *id, const char *new_id, c
 
   if ((ret = store_validate_id (new_id, err)) < 0 || (ret = zone_bundle (rt, id, &bundle, err)) < 0)
     return ret;
-  tmp = join (rt->root, new_id);
+  tmp = path_join (rt->root, new_id);
   if (access (tmp, F_OK) == 0)
     return zerr_set (err, EEXIST, "clone: `%s`: container with given ID already exists", new_id);
   free (steal_pointer (&tmp));

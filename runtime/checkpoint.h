@@ -46,6 +46,10 @@ int zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct
 int zone_restore (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
                   const struct zone_restore_opts *r, int *exit_code, zerr **err);
 
+/* Whether the kernel tracks the pages a process dirties (soft-dirty bits), which pre-dumps and
+   dumps on top of them need. */
+bool checkpoint_tracks_memory (const struct zone_runtime *rt);
+
 /* Checkpoint id with --leave-running and restore it as new_id (the same bundle, a new address
    and cgroup): both run on. The images go to image_path if given (kept), else to a directory
    removed afterwards. */

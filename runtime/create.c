@@ -92,17 +92,6 @@ now_rfc3339 (void)
   return r;
 }
 
-static char *
-absolute_path (const char *base, const char *path)
-{
-  char *r;
-  if (path[0] == '/')
-    return xstrdup (path);
-  if (asprintf (&r, "%s/%s", base, path) < 0)
-    abort ();
-  return r;
-}
-
 static int
 write_idmap (pid_t pid, const char *file, const struct zone_idmap *maps, size_t n, zerr **err)
 {
@@ -552,12 +541,12 @@ read_bundle (struct create *c, zerr **err)
   c->bundle = realpath (c->o->bundle ? c->o->bundle : ".", NULL);
   if (c->bundle == NULL)
     return zerr_sys (err, "bundle `%s`", c->o->bundle ? c->o->bundle : ".");
-  config_path = absolute_path (c->bundle, "config.json");
+  config_path = path_join (c->bundle, "config.json");
   if ((ret = read_file_at (AT_FDCWD, config_path, &c->config_text, NULL, err)) < 0)
     return ret;
   if ((ret = zone_config_parse ("config.json", c->config_text, &c->config, err)) < 0)
     return ret;
-  r = absolute_path (c->bundle, c->config->root_path);
+  r = path_join (c->bundle, c->config->root_path);
   c->rootfs = realpath (r, NULL);
   if (c->rootfs == NULL)
     c->rootfs = steal_pointer (&r);
@@ -845,7 +834,7 @@ write_pid_file (const char *pid_file, pid_t pid, zerr **err)
   if (pid_file[0] != '/')
     {
       cleanup_free char *cwd = getcwd (NULL, 0);
-      abs = absolute_path (cwd ? cwd : "/", pid_file);
+      abs = path_join (cwd ? cwd : "/", pid_file);
     }
   return write_file_atomic (abs ? abs : pid_file, buf, (size_t) len, 0644, err);
 }

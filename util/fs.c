@@ -232,3 +232,14 @@ cloexec_fds_from (int from)
     }
   return 0;
 }
+
+char *
+path_join (const char *dir, const char *path)
+{
+  char *r;
+  if (path[0] == '/')
+    return xstrdup (path);
+  if (asprintf (&r, "%s/%s", dir, path) < 0)
+    abort ();
+  return r;
+}

@@ -19,6 +19,8 @@ int mkdir_p (const char *path, mode_t mode, zerr **err);
 int lock_file (const char *path, zerr **err);
 /* rm -rf of a directory tree that holds no mounts; missing is not an error. */
 int remove_tree (const char *path, zerr **err);
+/* path if it is absolute, else dir/path (newly allocated). */
+char *path_join (const char *dir, const char *path);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all (int fd, const void *buf, size_t len);
 /* Close every fd >= from. */

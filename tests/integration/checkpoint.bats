@@ -6,14 +6,11 @@
 load helpers
 
 setup_file() {
-  local top
-  top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-  CRIU=$("$top/scripts/install-criu" 2> "$BATS_FILE_TMPDIR/criu.err") || CRIU=
-  export CRIU
+  find_criu
 }
 
 setup() {
-  [ -n "$CRIU" ] || skip "no criu works here, and none could be built: $(tail -2 "$BATS_FILE_TMPDIR/criu.err" | tr '\n' ' ')"
+  need_criu
   zone_setup
   own_rootfs
   cfg '.root.readonly = false'

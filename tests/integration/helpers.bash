@@ -139,3 +139,17 @@ cpu_ns() {
     echo $(($(awk '/^usage_usec/ {print $2}' "$(cg_dir "$1" cpu)/cpu.stat") * 1000))
   fi
 }
+
+# For setup_file of the CRIU suites: CRIU=the criu scripts/install-criu finds or builds, or ""
+# with its reason kept for need_criu.
+find_criu() {
+  local top
+  top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+  CRIU=$("$top/scripts/install-criu" 2> "$BATS_FILE_TMPDIR/criu.err") || CRIU=
+  export CRIU
+}
+
+# For setup: skip, with CRIU's own reason, where no criu works.
+need_criu() {
+  [ -n "$CRIU" ] || skip "no criu works here, and none could be built: $(tail -2 "$BATS_FILE_TMPDIR/criu.err" | tr '\n' ' ')"
+}
