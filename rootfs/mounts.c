@@ -448,3 +448,55 @@ rootfs_mount_all (struct rootfs_ctx *ctx, zerr **err)
     }
   return 0;
 }
+
+/* Whether dest is the destination of a tmpfs mount of the config, or below one. */
+static bool
+under_tmpfs (const struct zone_config *c, const char *dest)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const struct zone_mount *m = &c->mounts[i];
+      size_t len = strlen (m->destination);
+      if (m->type && strcmp (m->type, "tmpfs") == 0 && strncmp (dest, m->destination, len) == 0
+          && (dest[len] == '\0' || dest[len] == '/' || (len == 1 && m->destination[0] == '/')))
+        return true;
+    }
+  return false;
+}
+
+int
+rootfs_make_mountpoints (const struct zone_config *c, const char *rootfs, const char *bundle, zerr **err)
+{
+  cleanup_close int root_fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (root_fd < 0)
+    return zerr_sys (err, "open the rootfs `%s`", rootfs);
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const struct zone_mount *m = &c->mounts[i];
+      cleanup_free char *source = NULL;
+      struct mount_opts o;
+      bool is_file = false;
+      struct stat st;
+      int fd;
+
+      /* CRIU brings a tmpfs back with its content, and mounts a cgroup tree itself. */
+      if ((m->type && strcmp (m->type, "cgroup") == 0) || under_tmpfs (c, m->destination))
+        continue;
+      if (mount_opts_parse (m->type, m->options, &o, err) < 0)
+        return zerr_wrap (err, "config.json: mounts[%zu].options", i);
+      if (o.bind && m->source)
+        {
+          if (m->source[0] == '/')
+            source = xstrdup (m->source);
+          else if (asprintf (&source, "%s/%s", bundle, m->source) < 0)
+            abort ();
+          is_file = stat (source, &st) == 0 && !S_ISDIR (st.st_mode);
+        }
+      mount_opts_clear (&o);
+      if ((fd = mkpath_in_root (root_fd, m->destination, is_file, err)) < 0)
+        return zerr_wrap (err, "mounts[%zu]", i);
+      close (fd);
+    }
+  return 0;
+}

@@ -31,6 +31,10 @@ int rootfs_pivot (struct rootfs_ctx *ctx, bool no_pivot, zerr **err);
 /* Without a mount namespace of the zone's own it shares the runtime's: nothing is mounted and
    pivot_root (which would move the host's root) is not used; only chroot. */
 int rootfs_chroot (const char *rootfs, zerr **err);
+/* restore: CRIU mounts the zone's mounts on the rootfs as they were, and needs their mount
+   points there; a rootfs made anew (podman restore --import) does not have the files and
+   directories create made. Make them, as create would, but mount nothing. */
+int rootfs_make_mountpoints (const struct zone_config *c, const char *rootfs, const char *bundle, zerr **err);
 /* After the switch: maskedPaths, readonlyPaths, root.readonly, rootfsPropagation. */
 int rootfs_finalize (struct rootfs_ctx *ctx, zerr **err);
 

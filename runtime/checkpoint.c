@@ -64,10 +64,11 @@ criu_path (const struct zone_runtime *rt)
   return "criu";
 }
 
-/* The last error line of CRIU's log, less the rlimit one it prints when root lacks
-   CAP_SYS_RESOURCE (it goes on regardless). */
+/* The first error line of CRIU's log (the cause; what follows are its consequences, such as
+   "Restoring FAILED"), less the rlimit one it prints when root lacks CAP_SYS_RESOURCE (it goes
+   on regardless). */
 static void
-last_error (const char *log, char *out, size_t size)
+first_error (const char *log, char *out, size_t size)
 {
   cleanup_free char *text = NULL;
   char *save = NULL;
@@ -82,7 +83,10 @@ last_error (const char *log, char *out, size_t size)
     {
       char *e = strstr (line, "Error (");
       if (e && strstr (e, "RLIMIT_NOFILE") == NULL)
-        snprintf (out, size, "%.300s", e);
+        {
+          snprintf (out, size, "%.300s", e);
+          return;
+        }
     }
 }
 
@@ -119,7 +123,7 @@ run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, in
     return zerr_set (err, ENOENT, "%s: cannot run `%s` (install CRIU, or give --criu PATH)", what, a->v[0]);
   {
     char line[400];
-    last_error (log, line, sizeof line);
+    first_error (log, line, sizeof line);
     return zerr_set (err, EIO, "%s: criu failed: %s (log: %s)", what, line, log);
   }
 }

@@ -16,6 +16,7 @@
 #include "../cgroups/cpu_policy.h"
 #include "../cgroups/systemd.h"
 #include "../netns/setup.h"
+#include "../rootfs/rootfs.h"
 #include "../spec/config.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -853,7 +854,8 @@ restore_processes (struct create *c, zerr **err)
     .netns = c->restore_netns,
   };
 
-  if ((ret = checkpoint_restore_processes (c->rt, c->o->restore, &env, &pid, err)) < 0)
+  if ((ret = rootfs_make_mountpoints (c->config, c->rootfs, c->bundle, err)) < 0
+      || (ret = checkpoint_restore_processes (c->rt, c->o->restore, &env, &pid, err)) < 0)
     return ret;
   c->undo.pid = pid;
   c->undo.pidfd = (int) syscall (SYS_pidfd_open, pid, 0);

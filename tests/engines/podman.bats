@@ -12,6 +12,18 @@ setup_file() {
   # root lacks CAP_SYS_RESOURCE here: podman's default rlimits are above the hard limits
   export ULIMITS="--ulimit nofile=20000:20000 --ulimit nproc=4096:4096"
   export HAD_LIBPOD_PARENT=$(ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent 2>/dev/null | head -1)
+  # podman runs criu itself (its version check) and zone finds it on the PATH: the one
+  # scripts/install-criu finds or builds, first on it
+  local top criu
+  top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+  export CRIU_WHY= PODMAN_PATH=$PATH
+  if criu=$("$top/scripts/install-criu" 2> "$PD/criu.err"); then
+    mkdir -p "$PD/bin"
+    ln -sf "$criu" "$PD/bin/criu"
+    PODMAN_PATH=$PD/bin:$PATH
+  else
+    CRIU_WHY=$(tail -2 "$PD/criu.err" | tr '\n' ' ')
+  fi
   p import "$ZONE_ENGINE_TMP/rootfs.tar" localhost/zonetest:latest > /dev/null
 }
 
@@ -26,7 +38,7 @@ teardown_file() {
 }
 
 p() {
-  podman --root "$PD/root" --runroot "$PD/run" --tmpdir "$PD/tmp" --runtime "$ZONE_BIN" \
+  PATH=$PODMAN_PATH podman --root "$PD/root" --runroot "$PD/run" --tmpdir "$PD/tmp" --runtime "$ZONE_BIN" \
     --cgroup-manager "$PODMAN_CGROUPS" --events-backend file --network-config-dir "$PD/net" "$@"
 }
 
@@ -104,4 +116,34 @@ prun() {
   echo "got: $got"
   [ "$status" -eq 0 ]
   [ "$got" = served-by-zone ]
+}
+
+@test "podman container checkpoint / restore, --export / --import, -R and a second copy by --name" {
+  [ -z "$CRIU_WHY" ] || skip "no criu works here: $CRIU_WHY"
+  prun -d --name pc1 localhost/zonetest sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /tmp/count; sleep 0.05; done' \
+    > /dev/null
+  wait_for '[ "$(p exec pc1 cat /tmp/count 2>/dev/null || echo 0)" -ge 5 ]'
+  p container checkpoint pc1 > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pc1)" = exited ]
+  at=$(p exec pc1 cat /tmp/count 2>/dev/null || cat "$(p inspect -f '{{.GraphDriver.Data.UpperDir}}' pc1)/tmp/count")
+  p container restore pc1 > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pc1)" = running ]
+  # on from where it stood, not from 1
+  wait_for "[ \$(p exec pc1 cat /tmp/count) -gt $at ]"
+  # into an archive, the container removed, and back from the archive
+  p container checkpoint --export "$BATS_TEST_TMPDIR/pc1.tar.gz" pc1 > /dev/null
+  p rm pc1 > /dev/null
+  p container restore --import "$BATS_TEST_TMPDIR/pc1.tar.gz" > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pc1)" = running ]
+  [ "$(p exec pc1 cat /tmp/count)" -gt "$at" ]
+  # -R: it runs on; the archive restored under another name runs beside it
+  p container checkpoint -R --export "$BATS_TEST_TMPDIR/pc1b.tar.gz" pc1 > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pc1)" = running ]
+  p container restore --import "$BATS_TEST_TMPDIR/pc1b.tar.gz" --name pc2 > /dev/null
+  at=$(p exec pc2 cat /tmp/count)
+  wait_for "[ \$(p exec pc2 cat /tmp/count) -gt $at ]"
+  at=$(p exec pc1 cat /tmp/count)
+  wait_for "[ \$(p exec pc1 cat /tmp/count) -gt $at ]"
+  p rm -f -t 0 pc1 pc2 > /dev/null
+  [ -z "$(p ps -aq)" ]
 }
