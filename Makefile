@@ -21,7 +21,7 @@ UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
-.PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench bench-governor check check-v2 check-unit check-asan \
+.PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench bench-governor bench-checkpoint check check-v2 check-unit check-asan \
         check-integration check-engines fuzz clean
 
 all: $(BUILD)/zone
@@ -75,15 +75,26 @@ $(BUILD)/bench/floor: bench/floor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@
 
+# Static: it runs in a busybox rootfs.
+$(BUILD)/bench/touchmem: bench/touchmem.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
+
 # What `make install` puts in place: stripped, so the sealed copy made at each create is small.
 $(BUILD)/bench/zone: $(BUILD)/zone
 	@mkdir -p $(dir $@)
 	strip -o $@ $<
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory $(BUILD)/bench/zone $(BUILD)/bench/floor
+	@$(MAKE) --no-print-directory $(BUILD)/bench/zone $(BUILD)/bench/floor $(BUILD)/bench/touchmem
 	@bench/run
 	@bench/governor
+	@bench/checkpoint
+
+# Checkpoint, restore and migration downtime, zone against runc with 64 MiB touched (bench/README.md).
+bench-checkpoint: deps-bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/zone $(BUILD)/bench/touchmem
+	@bench/checkpoint
 
 # The CPU governor's cost per zone and its reaction time, at 10 to 2,000 zones (bench/README.md).
 bench-governor: deps-bench $(BUILD)/zone

@@ -167,11 +167,12 @@ cmd_clone (int argc, char **argv)
 int
 cmd_migrate (int argc, char **argv)
 {
-  enum { ROOT = 256, BUNDLE, ZONE, PRE };
+  enum { ROOT = 256, BUNDLE, ZONE, PRE, TMP };
   static const struct option opts[] = {
     { "remote-root", required_argument, NULL, ROOT }, { "remote-bundle", required_argument, NULL, BUNDLE },
     { "remote-zone", required_argument, NULL, ZONE }, { "ssh-option", required_argument, NULL, 'o' },
-    { "pre-dumps", required_argument, NULL, PRE }, { NULL, 0, NULL, 0 },
+    { "pre-dumps", required_argument, NULL, PRE }, { "tmp-dir", required_argument, NULL, TMP },
+    { NULL, 0, NULL, 0 },
   };
   struct zone_migrate_opts o = { .pre_dumps = 2 };
   const char *id = NULL, *ssh_options[64];
@@ -186,6 +187,7 @@ cmd_migrate (int argc, char **argv)
       case ROOT: o.remote_root = optarg; break;
       case BUNDLE: o.remote_bundle = optarg; break;
       case ZONE: o.remote_zone = optarg; break;
+      case TMP: o.tmp_dir = optarg; break;
       case 'o':
         if (o.n_ssh_options == sizeof ssh_options / sizeof ssh_options[0])
           return usage_error ("migrate: too many --ssh-option (%s)", "64 at most");

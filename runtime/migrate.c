@@ -216,6 +216,13 @@ copy (struct migration *m, const char *what, const char *local_dir, const char *
   return run (m, what, &a, NULL, "rsync.log", err);
 }
 
+/* Where the images go, on both sides. */
+static const char *
+tmp_dir (const struct migration *m)
+{
+  return m->o->tmp_dir ? m->o->tmp_dir : "/var/tmp";
+}
+
 /* On the destination: no zone of that id, the bundle directory new or empty, a directory for
    the images. */
 static int
@@ -223,7 +230,7 @@ prepare_remote (struct migration *m, zerr **err)
 {
   struct strbuf s = { 0 }, out = { 0 };
   const char *root = m->o->remote_root ? m->o->remote_root : m->rt->root;
-  char *nl;
+  char *dir;
   int ret;
 
   strbuf_append (&s, "set -e; root=");
@@ -234,26 +241,30 @@ prepare_remote (struct migration *m, zerr **err)
   strbuf_append_shell_word (&s, m->remote_bundle);
   strbuf_append (&s, "; z=");
   strbuf_append_shell_word (&s, m->o->remote_zone ? m->o->remote_zone : "zone");
+  strbuf_append (&s, "; t=");
+  strbuf_append_shell_word (&s, tmp_dir (m));
   strbuf_append (&s, "\n"
                      "\"$z\" --version > /dev/null 2>&1 || { echo \"no zone runs as \\`$z\\` there\" >&2; exit 1; }\n"
                      "[ ! -e \"$root/$id\" ] || { echo \"\\`$id\\`: container with given ID already exists there\" >&2; exit 1; }\n"
                      "if [ -e \"$b\" ]; then\n"
                      "  [ -z \"$(ls -A \"$b\")\" ] || { echo \"bundle directory $b exists there and is not empty\" >&2; exit 1; }\n"
                      "else mkdir -p \"$b\"; echo made; fi\n"
-                     "mktemp -d /var/tmp/zone-migrate.XXXXXX\n");
+                     "mktemp -d \"$t/zone-migrate.XXXXXX\"\n");
   ret = remote (m, "prepare the destination", s.buf, &out, err);
   free (s.buf);
   if (ret == 0)
     {
+      /* "made" if it made the bundle directory, then the images' directory. */
       m->remote_bundle_made = out.buf && strncmp (out.buf, "made\n", 5) == 0;
-      nl = out.buf ? strrchr (out.buf, '/') : NULL;
-      if (nl == NULL || strstr (out.buf, "/zone-migrate.") == NULL)
+      dir = out.buf ? strstr (out.buf, "/zone-migrate.") : NULL;
+      if (dir == NULL)
         ret = zerr_set (err, EIO, "migrate: the destination made no directory for the images");
       else
         {
-          char *start = strstr (out.buf, "/var/tmp/zone-migrate.");
-          start[strcspn (start, "\n")] = '\0';
-          m->remote_dir = xstrdup (start);
+          while (dir > out.buf && dir[-1] != '\n')
+            dir--;
+          dir[strcspn (dir, "\n")] = '\0';
+          m->remote_dir = xstrdup (dir);
         }
     }
   free (out.buf);
@@ -384,9 +395,16 @@ switch_over (struct migration *m, double t0, zerr **err)
   int ret;
 
   t1 = now_ms ();
-  if ((ret = copy (m, "copy the bundle's changes", m->bundle, m->remote_bundle, err)) == 0
-      && (ret = copy (m, "copy the final images", m->images, m->remote_dir, err)) == 0)
-    ret = restore_remote (m, err);
+  zone_debug (m->rt, "%s: dumped in %.0f ms", m->id, t1 - t0);
+  if ((ret = copy (m, "copy the bundle's changes", m->bundle, m->remote_bundle, err)) == 0)
+    {
+      zone_debug (m->rt, "%s: bundle's changes copied at +%.0f ms", m->id, now_ms () - t0);
+      if ((ret = copy (m, "copy the final images", m->images, m->remote_dir, err)) == 0)
+        {
+          zone_debug (m->rt, "%s: images copied at +%.0f ms", m->id, now_ms () - t0);
+          ret = restore_remote (m, err);
+        }
+    }
   t2 = now_ms ();
   if (ret == 0)
     {
@@ -422,13 +440,12 @@ zone_migrate (const struct zone_runtime *rt, const char *id, const char *dest, c
   struct zone_checkpoint_opts final = { .criu = { .tcp_established = true }, .status_fd = -1 };
   cleanup_free char *final_dir = NULL;
   char parent[40];
-  const char *tmp = getenv ("TMPDIR");
   double t0;
   int ret;
 
   if ((ret = check_zone (&m, err)) < 0)
     goto out;
-  if (asprintf (&m.dir, "%s/zone-migrate.XXXXXX", tmp && *tmp ? tmp : "/var/tmp") < 0)
+  if (asprintf (&m.dir, "%s/zone-migrate.XXXXXX", tmp_dir (&m)) < 0)
     abort ();
   if (mkdtemp (m.dir) == NULL)
     {

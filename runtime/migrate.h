@@ -13,7 +13,8 @@ struct zone_migrate_opts
   const char *remote_zone;   /* the zone binary there; default `zone` on its PATH */
   const char **ssh_options;  /* each given to ssh as -o OPTION */
   size_t n_ssh_options;
-  int pre_dumps; /* rounds of pre-copy before the final dump */
+  const char *tmp_dir;       /* the images' directory on both sides; default /var/tmp */
+  int pre_dumps;             /* rounds of pre-copy before the final dump */
 };
 
 /* Move running zone id to dest (what ssh takes: [user@]host): it runs there when this returns
