@@ -9,6 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --empty-ns: runc takes network only (CRIU can make only that one empty). */
+static bool
+empty_ns (const char *cmd, const char *arg, struct criu_flags *f)
+{
+  char fmt[128];
+
+  if (strcmp (arg, "network") == 0)
+    {
+      f->empty_netns = true;
+      return true;
+    }
+  snprintf (fmt, sizeof fmt, "%s: --empty-ns `%%s`: only network can be made empty", cmd);
+  usage_error (fmt, arg);
+  return false;
+}
+
 /* --manage-cgroups-mode: CRIU's modes; false (reported) for anything else. */
 static bool
 cgroups_mode (const char *cmd, const char *arg, const char **out)
@@ -63,7 +79,9 @@ cmd_checkpoint (int argc, char **argv)
       case LAZY: o.criu.lazy_pages = true; break;
       case PAGES: o.page_server = optarg; break;
       case EMPTY_NS:
-        return usage_error ("checkpoint: --empty-ns `%s`: not supported yet", optarg);
+        if (!empty_ns ("checkpoint", optarg, &o.criu))
+          return 1;
+        break;
       case STATUS:
         o.status_fd = atoi (optarg);
         break;
@@ -122,7 +140,9 @@ cmd_restore (int argc, char **argv)
       case DEDUP: break;
       case KEEP: o.keep = true; break;
       case EMPTY_NS:
-        return usage_error ("restore: --empty-ns `%s`: not supported yet", optarg);
+        if (!empty_ns ("restore", optarg, &r.criu))
+          return 1;
+        break;
       case CGMODE:
         if (!cgroups_mode ("restore", optarg, &r.criu.manage_cgroups_mode))
           return 1;

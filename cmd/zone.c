@@ -179,11 +179,12 @@ print_command_help (const char *cmd)
     { "governor", "governor [--root DIR] [--interval 100ms] [--once [--json]]" },
     { "checkpoint", "checkpoint ID [--image-path DIR] [--work-path DIR] [--parent-path DIR] [--leave-running] "
                     "[--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--pre-dump] "
-                    "[--manage-cgroups-mode soft|full|strict|ignore] [--auto-dedup] [--lazy-pages] [--status-fd FD] "
+                    "[--manage-cgroups-mode soft|full|strict|ignore] [--empty-ns network] [--auto-dedup] [--lazy-pages] "
+                    "[--status-fd FD] "
                     "[--page-server ADDRESS:PORT]" },
     { "restore", "restore ID [--bundle|-b DIR] [--image-path DIR] [--work-path DIR] [--detach|-d] [--pid-file FILE] "
                  "[--console-socket PATH] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] "
-                 "[--manage-cgroups-mode MODE] [--no-subreaper] [--no-pivot] [--lazy-pages]" },
+                 "[--manage-cgroups-mode MODE] [--empty-ns network] [--no-subreaper] [--no-pivot] [--lazy-pages]" },
     { "clone", "clone ID NEW-ID [--image-path DIR]" },
     { "migrate", "migrate ID [USER@]HOST [--remote-root DIR] [--remote-bundle DIR] [--remote-zone PATH] "
                  "[--ssh-option|-o OPTION]... [--pre-dumps N] [--tmp-dir DIR]" },

@@ -217,6 +217,8 @@ common_args (struct argv *a, const char *images, const char *work, const char *l
     argv_push (a, "--file-locks");
   if (f->lazy_pages)
     argv_push (a, "--lazy-pages");
+  if (f->empty_netns)
+    argv_push (a, "--empty-ns=net");
 }
 
 static void

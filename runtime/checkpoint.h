@@ -13,6 +13,7 @@ struct criu_flags
   const char *manage_cgroups_mode; /* default soft */
   bool tcp_established, ext_unix_sk, shell_job, file_locks, lazy_pages;
   bool tcp_close; /* connections are not kept: restored closed (clone) */
+  bool empty_netns; /* --empty-ns network: the network namespace is made, not dumped or restored */
 };
 
 /* runc's checkpoint flags. */

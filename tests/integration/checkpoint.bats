@@ -190,3 +190,20 @@ count() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"missing the new zone's ID"* ]]
 }
+
+@test "--empty-ns network: the zone comes back in a network namespace made anew, not the dumped one" {
+  zone run -d e1 < /dev/null > /dev/null 2>&1
+  zone exec --cap CAP_NET_ADMIN e1 ip addr add 10.1.2.3/32 dev lo
+  zone exec e1 ip addr show lo | grep -q 10.1.2.3
+  zc checkpoint --image-path "$IMG" e1
+  (cd "$BUNDLE" && zc restore -d --image-path "$IMG" e1 < /dev/null > /dev/null 2>&1)
+  # restored as it was
+  zone exec e1 ip addr show lo | grep -q 10.1.2.3
+  zc checkpoint --empty-ns network --image-path "$IMG.2" e1
+  (cd "$BUNDLE" && zc restore -d --empty-ns network --image-path "$IMG.2" e1 < /dev/null > /dev/null 2>&1)
+  [ "$(zone_status e1)" = running ]
+  ! zone exec e1 ip addr show lo | grep -q 10.1.2.3
+  run zc checkpoint --empty-ns ipc e1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--empty-ns \`ipc\`: only network can be made empty"* ]]
+}
