@@ -234,10 +234,13 @@ dump_flags (struct argv *a, const struct zone_checkpoint_opts *o)
       argv_push (a, "--prev-images-dir=%s", o->parent_path);
       argv_push (a, "--track-mem");
     }
+  /* A page server to send the pages to; with --lazy-pages (runc's meaning) the address the dump
+     itself serves them on, until the restore has fetched them all. */
   if (o->page_server)
     {
       const char *colon = strrchr (o->page_server, ':');
-      argv_push (a, "--page-server");
+      if (!o->criu.lazy_pages)
+        argv_push (a, "--page-server");
       argv_push (a, "--address=%.*s", colon ? (int) (colon - o->page_server) : (int) strlen (o->page_server), o->page_server);
       if (colon)
         argv_push (a, "--port=%s", colon + 1);

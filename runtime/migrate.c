@@ -281,7 +281,7 @@ clean_remote (struct migration *m, bool failed)
 
   if (!m->master || (m->remote_dir == NULL && !bundle))
     return;
-  strbuf_append (&s, "rm -rf");
+  strbuf_append (&s, "rm -rf --one-file-system");
   if (m->remote_dir)
     {
       strbuf_append (&s, " ");

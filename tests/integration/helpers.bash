@@ -99,6 +99,9 @@ zone_teardown() {
   # Nothing of a zone may stay: mounts under the test dir, veths, nftables rules.
   if grep -q "$BATS_TEST_TMPDIR" /proc/self/mountinfo; then
     left="$left mounts:$(grep -c "$BATS_TEST_TMPDIR" /proc/self/mountinfo)"
+    # Unmounted, deepest first, before bats removes the directory: a cgroup hierarchy a killed
+    # criu left mounted there (its yard) must not be walked by rm -rf.
+    grep -o " $BATS_TEST_TMPDIR[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2> /dev/null || true
   fi
   for v in $veths; do
     ip link show "$v" > /dev/null 2>&1 && left="$left veth:$v"
