@@ -293,6 +293,19 @@ state_set_annotation (struct zone_state *st, const char *key, const char *value)
   st->annotations[st->n_annotations++].value = xstrdup (value);
 }
 
+static void
+state_drop_annotation (struct zone_state *st, const char *key)
+{
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, key) == 0)
+      {
+        free (st->annotations[i].key);
+        free (st->annotations[i].value);
+        st->annotations[i] = st->annotations[--st->n_annotations];
+        return;
+      }
+}
+
 /* org.zone.cpu.*: each value, then the set against this host's cores. */
 static int
 parse_cpu_policy (const struct zone_config *c, struct cpu_policy *cpu, bool *weight_given, zerr **err)
@@ -814,9 +827,10 @@ restore_network (struct create *c, zerr **err)
     return 0;
   if (c->o->restore->clone)
     {
-      /* Its host ports are its original's. */
+      /* Its host ports are its original's: it publishes none, and says so. */
       c->net.n_ports = 0;
       c->net.has_address = false;
+      state_drop_annotation (c->st, "org.zone.net.ports");
     }
   else if (!c->net.has_address && checkpoint_saved_address (c->o->restore, &c->net.address) > 0)
     c->net.has_address = true;

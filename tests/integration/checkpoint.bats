@@ -179,6 +179,8 @@ count() {
   [ "$(echo to-orig | timeout 5 busybox nc "$a" 5000)" = to-orig ]
   [ "$(echo to-copy | timeout 5 busybox nc "$b" 5000)" = to-copy ]
   [ "$(echo published | timeout 5 busybox nc 127.0.0.1 $PORT)" = published ]
+  [ "$(zone state copy | jq -r '.annotations["org.zone.net.ports"] // "none"')" = none ]
+  [ "$(zone state orig | jq -r '.annotations["org.zone.net.ports"]')" = "127.0.0.1:$PORT:5000" ]
   # in a cgroup of its own
   grep -q "/zone/copy@" "/proc/$(zone state copy | jq .pid)/cgroup"
   # the images it went through are gone
