@@ -205,6 +205,9 @@ common_args (struct argv *a, const char *images, const char *work, const char *l
   argv_push (a, "--ext-mount-map=auto");
   argv_push (a, "--enable-external-sharing");
   argv_push (a, "--enable-external-masters");
+  /* CRIU locks the zone's network while it works; its default does so with iptables-restore,
+     which a host of nftables (zone's own NAT) need not have. */
+  argv_push (a, "--network-lock=nftables");
   if (f->tcp_established)
     argv_push (a, "--tcp-established");
   if (f->tcp_close)
