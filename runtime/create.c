@@ -36,6 +36,7 @@
 #include <string.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -735,6 +736,26 @@ clone_zone_init (struct create *c, zerr **err)
   return 0;
 }
 
+/* systemd makes the zone's cgroup, with pid in it, as a delegated transient scope; the limits
+   it has no property for are written into it. */
+static int
+start_scope (struct create *c, pid_t pid, zerr **err)
+{
+  struct zone_state *st = c->st;
+  char *dir = NULL;
+  int ret;
+
+  if ((ret = systemd_scope_start (c->sd_slice, c->sd_unit, c->id, pid, c->resources, &dir, err)) < 0)
+    return ret;
+  st->cgroup_paths = xmalloc0 (2 * sizeof (char *));
+  st->cgroup_paths[0] = dir;
+  st->cgroup_made = xmalloc0 (2 * sizeof (char *));
+  st->cgroup_made[0] = xstrdup (dir);
+  st->cgroup_owned = true;
+  c->undo.cgroups = st;
+  return cgroup_apply (st->cgroup_paths, c->resources, &c->writes, err);
+}
+
 /* Id maps and the cgroup for the init, then GO: it builds its rootfs from here on. */
 static int
 place_init (struct create *c, zerr **err)
@@ -751,17 +772,7 @@ place_init (struct create *c, zerr **err)
     }
   if (c->rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
     {
-      /* systemd makes the cgroup, with the init in it, as a delegated transient scope. */
-      char *dir = NULL;
-      if ((ret = systemd_scope_start (c->sd_slice, c->sd_unit, c->id, pid, c->resources, &dir, err)) < 0)
-        return ret;
-      st->cgroup_paths = xmalloc0 (2 * sizeof (char *));
-      st->cgroup_paths[0] = dir;
-      st->cgroup_made = xmalloc0 (2 * sizeof (char *));
-      st->cgroup_made[0] = xstrdup (dir);
-      st->cgroup_owned = true;
-      c->undo.cgroups = st;
-      if ((ret = cgroup_apply (st->cgroup_paths, c->resources, &c->writes, err)) < 0)
+      if ((ret = start_scope (c, pid, err)) < 0)
         return ret;
     }
   else if ((ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
@@ -854,6 +865,33 @@ write_pid_file (const char *pid_file, pid_t pid, zerr **err)
   return write_file_atomic (abs ? abs : pid_file, buf, (size_t) len, 0644, err);
 }
 
+/* A child that only waits to be killed (and dies with us). */
+static int
+start_holder (pid_t *holder, zerr **err)
+{
+  *holder = fork ();
+  if (*holder < 0)
+    return zerr_sys (err, "restore: fork");
+  if (*holder == 0)
+    {
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      for (;;)
+        pause ();
+    }
+  return 0;
+}
+
+static void
+stop_holder (pid_t *holder)
+{
+  if (*holder > 0)
+    {
+      kill (*holder, SIGKILL);
+      waitpid (*holder, NULL, 0);
+    }
+}
+#define cleanup_holder __attribute__ ((cleanup (stop_holder)))
+
 /* restore: CRIU brings the zone's processes back in place of a new init, into the cgroup made
    above (CRIU puts them where they were; the init is moved if that was elsewhere). */
 static int
@@ -867,7 +905,16 @@ restore_processes (struct create *c, zerr **err)
     .cgroup_root = c->rt->cgroup_manager == ZONE_CGROUP_CGROUPFS ? c->cgroup_rel : NULL,
     .netns = c->restore_netns,
   };
+  cleanup_holder pid_t holder = -1;
 
+  if (c->rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
+    {
+      /* A scope needs a process to start with: a placeholder holds it until CRIU has put the
+         zone's processes in, so that the zone gets its unit and limits as a created one does. */
+      if ((ret = start_holder (&holder, err)) < 0 || (ret = start_scope (c, holder, err)) < 0)
+        return ret;
+      env.cgroup_root = c->st->cgroup_paths[0] + strlen (CGROUP_ROOT);
+    }
   if ((ret = rootfs_make_mountpoints (c->config, c->rootfs, c->bundle, err)) < 0
       || (ret = checkpoint_restore_processes (c->rt, c->o->restore, &env, &pid, err)) < 0)
     return ret;

@@ -209,3 +209,31 @@ count() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"--empty-ns \`ipc\`: only network can be made empty"* ]]
 }
+
+@test "--systemd-cgroup: the restored zone runs in a scope of its own, with its limits" {
+  [ -d /run/systemd/system ] || skip "systemd is not PID 1 here: restore into a scope is tested in the v2 guest (make check-v2)"
+  cfg '.linux.resources = {memory: {limit: 67108864}, pids: {limit: 20}}'
+  zs() { zc --systemd-cgroup "$@"; }
+  zs run -d sdc < /dev/null > /dev/null 2>&1
+  wait_for '[ "$(count 2>/dev/null || echo 0)" -ge 3 ]'
+  [ "$(systemctl is-active zone-sdc.scope)" = active ]
+  zs checkpoint --image-path "$IMG" sdc
+  wait_for "! systemctl is-active -q zone-sdc.scope"
+  at=$(count)
+  (cd "$BUNDLE" && zs restore -d --image-path "$IMG" sdc < /dev/null > /dev/null 2>&1)
+  [ "$(zone_status sdc)" = running ]
+  wait_for '[ "$(count)" -gt "$at" ]'
+  pid=$(zone state sdc | jq .pid)
+  # the unit is back, the restored processes (and no placeholder) are in it, with the limits
+  [ "$(systemctl is-active zone-sdc.scope)" = active ]
+  [ "$(systemctl show -P MemoryMax zone-sdc.scope)" = 67108864 ]
+  [ "$(cat /proc/$pid/cgroup)" = "0::/system.slice/zone-sdc.scope" ]
+  [ "$(cat /sys/fs/cgroup/system.slice/zone-sdc.scope/pids.max)" = 20 ]
+  for p in $(cat /sys/fs/cgroup/system.slice/zone-sdc.scope/cgroup.procs); do
+    # (the counter's sleeps come and go: only a process still there is judged)
+    n=$(awk '/^NSpid/ {print NF}' /proc/$p/status 2> /dev/null) || continue
+    [ "$n" -eq 3 ] || { echo "$p is not the zone's" >&2; false; }
+  done
+  zs delete --force sdc
+  wait_for "! systemctl is-active -q zone-sdc.scope"
+}
