@@ -1,6 +1,7 @@
 /* zone pause, resume, update and events (runc's flags, parsed here), and zone governor. */
 #define _GNU_SOURCE
 #include "cmd.h"
+#include "../util/units.h"
 #include "../runtime/governor.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -14,61 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* A size as runc takes it: bytes, or a number with k, m, g or t (powers of 1024); -1 is no limit. */
-static bool
-parse_size (const char *s, long long *out)
-{
-  char *end;
-  double v;
-  long long mult = 1;
-
-  if (strcmp (s, "-1") == 0)
-    {
-      *out = -1;
-      return true;
-    }
-  errno = 0;
-  v = strtod (s, &end);
-  if (errno || end == s || v < 0)
-    return false;
-  switch (tolower ((unsigned char) *end))
-    {
-    case '\0':
-      break;
-    case 'k':
-      mult = 1LL << 10;
-      break;
-    case 'm':
-      mult = 1LL << 20;
-      break;
-    case 'g':
-      mult = 1LL << 30;
-      break;
-    case 't':
-      mult = 1LL << 40;
-      break;
-    default:
-      return false;
-    }
-  if (*end)
-    {
-      end++;
-      if (strcasecmp (end, "b") != 0 && strcasecmp (end, "ib") != 0 && *end)
-        return false;
-    }
-  *out = (long long) (v * (double) mult);
-  return true;
-}
-
-static bool
-parse_int (const char *s, long long *out)
-{
-  char *end;
-  errno = 0;
-  *out = strtoll (s, &end, 10);
-  return errno == 0 && end != s && *end == '\0';
-}
 
 /* The update flags, each to its place in linux.resources. */
 static const struct

@@ -5,6 +5,8 @@
 #include "../runtime/runtime.h"
 #include "../util/error.h"
 
+#include <stdbool.h>
+
 extern struct zone_runtime runtime;
 
 /* "zone: MSG" on stderr, and to --log in its format. */
@@ -29,5 +31,9 @@ int cmd_checkpoint (int argc, char **argv);
 int cmd_restore (int argc, char **argv);
 int cmd_clone (int argc, char **argv);
 int cmd_migrate (int argc, char **argv);
+int cmd_template (int argc, char **argv);
+int cmd_create_template (int argc, char **argv);
+/* Whether create's arguments name --template (a person's zone, runtime/persist.c). */
+bool create_names_template (int argc, char **argv);
 
 #endif

@@ -117,6 +117,8 @@ print_help (void)
          "commands:\n"
          "  create ID     create a zone from an OCI bundle (waits for start)\n"
          "  start ID      start the process of a created zone\n"
+         "  create ID --template NAME [--net bridge] [-p PORTS] [--memory N] ... [-- CMD ARGS...]\n"
+         "                define a persistent zone from a template (docs/templates.md)\n"
          "  run ID        create and start a zone, wait for it unless --detach\n"
          "  state ID      print the OCI state of a zone as JSON\n"
          "  kill ID [SIG] send a signal to the zone's init (SIGTERM by default)\n"
@@ -134,10 +136,12 @@ print_help (void)
          "  migrate ID [USER@]HOST  move a running zone to another host over ssh (--remote-root...)\n"
          "  governor      keep every zone to its CPU share: weight, cap, reserve, baseline/burst\n"
          "                (--interval 100ms; --once [--json]: one tick and a report)\n"
+         "  template add NAME SOURCE | list | rm NAME   root filesystems zones are made from\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
          "  features      print what this runtime supports (runtime-spec features.md)\n\n"
          "global options:\n"
          "  --root DIR            state directory (default " ZONE_DEFAULT_ROOT ")\n"
+         "  --state-dir DIR       templates and defined zones (default " ZONE_DEFAULT_STATE_DIR ")\n"
          "  --log FILE            also write errors to FILE\n"
          "  --log-format FORMAT   text or json\n"
          "  --debug               more output\n"
@@ -161,7 +165,8 @@ print_command_help (const char *cmd)
     { "state", "state ID" },
     { "kill", "kill ID [SIGNAL] [--all|-a]" },
     { "stop", "stop ID [--timeout|-t SECONDS]" },
-    { "delete", "delete ID [--force|-f]" },
+    { "delete", "delete ID [--force|-f] [--keep-data]" },
+    { "template", "template add NAME DIR|ARCHIVE | template list | template rm NAME" },
     { "list", "list [--format|-f table|json] [--quiet|-q]" },
     { "spec", "spec [--bundle|-b DIR] [--rootless]" },
     { "features", "features" },
@@ -406,23 +411,34 @@ cmd_kill (int argc, char **argv)
 static int
 cmd_delete (int argc, char **argv)
 {
-  static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
-  bool force = false;
+  static const struct option opts[] = {
+    { "force", no_argument, NULL, 'f' },
+    { "keep-data", no_argument, NULL, 'k' },
+    { NULL, 0, NULL, 0 },
+  };
+  bool force = false, keep_data = false, defined;
   const char *id;
   zerr *err = NULL;
   int c;
 
   while ((c = getopt_long (argc, argv, "f", opts, NULL)) != -1)
     {
-      if (c != 'f')
+      if (c == 'f')
+        force = true;
+      else if (c == 'k')
+        keep_data = true;
+      else
         return bad_flag ("delete", argv);
-      force = true;
     }
   if (need_id (argc, argv, "delete", &id))
     return 1;
   if (optind < argc)
     return usage_error ("unexpected argument `%s`", argv[optind]);
-  return zone_delete (&runtime, id, force, &err) < 0 ? fail (&err) : 0;
+  /* A defined zone goes for good: its runtime state (if it has one now), then its definition. */
+  defined = zone_is_defined (&runtime, id);
+  if (!(defined && !zone_exists (&runtime, id)) && zone_delete (&runtime, id, force, &err) < 0)
+    return fail (&err);
+  return defined && zone_undefine (&runtime, id, keep_data, &err) < 0 ? fail (&err) : 0;
 }
 
 static int
@@ -448,6 +464,8 @@ cmd_stop (int argc, char **argv)
     return 1;
   if (optind < argc)
     return usage_error ("unexpected argument `%s`", argv[optind]);
+  if (zone_is_defined (&runtime, id))
+    return zone_halt (&runtime, id, timeout, &err) < 0 ? fail (&err) : 0;
   return zone_stop (&runtime, id, timeout, &err) < 0 ? fail (&err) : 0;
 }
 
@@ -478,7 +496,7 @@ cmd_list (int argc, char **argv)
     }
   if (optind < argc)
     return usage_error ("unexpected argument `%s`", argv[optind]);
-  if (zone_list (&runtime, &states, &n, &err) < 0)
+  if (zone_list (&runtime, &states, &n, &err) < 0 || zone_list_defined (&runtime, &states, &n, &err) < 0)
     return fail (&err);
   if (json)
     {
@@ -607,6 +625,7 @@ main (int argc, char **argv)
     { "cgroup-manager", required_argument, NULL, 'M' },
     { "rootless", required_argument, NULL, 'R' },
     { "criu", required_argument, NULL, 'C' },
+    { "state-dir", required_argument, NULL, 'S' },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -635,6 +654,9 @@ main (int argc, char **argv)
           break;
         case 'C':
           runtime.criu = optarg;
+          break;
+        case 'S':
+          runtime.state_dir = optarg;
           break;
         case 'L':
         case 'R':
@@ -690,12 +712,14 @@ main (int argc, char **argv)
       if (reexec_from_sealed_copy (argv - optind_saved, environ, &err) < 0)
         return fail (&err);
     }
+  if (strcmp (cmd, "create") == 0 && create_names_template (argc, argv))
+    return cmd_create_template (argc, argv);
   if (strcmp (cmd, "create") == 0)
     return cmd_create_or_run (argc, argv, false);
   if (strcmp (cmd, "run") == 0)
     return cmd_create_or_run (argc, argv, true);
   if (strcmp (cmd, "start") == 0)
-    return cmd_simple (argc, argv, "start", zone_start);
+    return cmd_simple (argc, argv, "start", zone_boot);
   if (strcmp (cmd, "state") == 0)
     return cmd_simple (argc, argv, "state", print_state);
   if (strcmp (cmd, "kill") == 0)
@@ -732,6 +756,8 @@ main (int argc, char **argv)
     return cmd_clone (argc, argv);
   if (strcmp (cmd, "migrate") == 0)
     return cmd_migrate (argc, argv);
+  if (strcmp (cmd, "template") == 0)
+    return cmd_template (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();

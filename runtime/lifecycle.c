@@ -89,9 +89,8 @@ zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state
   return ret;
 }
 
-/* Deleted since it was listed, or still there with a state that cannot be read? */
-static bool
-zone_dir_exists (const struct zone_runtime *rt, const char *id)
+bool
+zone_exists (const struct zone_runtime *rt, const char *id)
 {
   cleanup_free char *dir = NULL;
   if (asprintf (&dir, "%s/%s", rt->root, id) < 0)
@@ -114,7 +113,7 @@ zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, z
   for (size_t i = 0; i < count; i++)
     {
       zerr *e = NULL;
-      if (zone_get_state (rt, ids[i], &(*out)[*n], &e) < 0 && e && zone_dir_exists (rt, ids[i]))
+      if (zone_get_state (rt, ids[i], &(*out)[*n], &e) < 0 && e && zone_exists (rt, ids[i]))
         {
           /* An unreadable state (torn, emptied) is listed, not hidden: its zone may still run. */
           struct zone_state *u = xmalloc0 (sizeof *u);

@@ -12,6 +12,7 @@
 #include "../util/error.h"
 
 #define ZONE_DEFAULT_ROOT "/run/zone"
+#define ZONE_DEFAULT_STATE_DIR "/var/lib/zone"
 
 enum zone_cgroup_manager
 {
@@ -25,6 +26,7 @@ struct zone_runtime
   const char *root; /* state store, default /run/zone */
   enum zone_cgroup_manager cgroup_manager;
   bool debug;
+  const char *state_dir; /* --state-dir: templates and defined zones; NULL: ZONE_DEFAULT_STATE_DIR */
   const char *criu; /* --criu: the criu binary; NULL: found (runtime/checkpoint.c) */
   /* Where --debug lines go (level "debug"); NULL: nowhere. */
   void (*log) (const char *level, const char *msg);
@@ -59,6 +61,26 @@ int zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr
 /* SIGTERM, wait up to timeout seconds, then SIGKILL; the zone ends stopped (not deleted). */
 int zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr **err);
 /* The zone's state with its status as it is now. */
+/* Templates and the zones defined from them (runtime/persist.c, docs/templates.md). */
+int zone_template_add (const struct zone_runtime *rt, const char *name, const char *source, zerr **err);
+int zone_template_list (const struct zone_runtime *rt, char ***names, size_t *n, zerr **err);
+int zone_template_remove (const struct zone_runtime *rt, const char *name, zerr **err);
+int zone_create_from_template (const struct zone_runtime *rt, const char *id, const char *tmpl, const char *config_text,
+                               const struct zone_create_opts *o, zerr **err);
+/* Whether id is a zone defined from a template under this runtime root. */
+bool zone_is_defined (const struct zone_runtime *rt, const char *id);
+/* start, for a defined zone also when it stopped: made again from its definition. */
+int zone_boot (const struct zone_runtime *rt, const char *id, zerr **err);
+/* stop, for a defined zone: its processes end, then what it holds while it runs (runtime state,
+   cgroup, network, rootfs mount) goes, as at a reboot; the definition and files stay. */
+int zone_halt (const struct zone_runtime *rt, const char *id, int timeout, zerr **err);
+/* Remove a defined zone's definition, rootfs mount and (unless keep_data) its files. */
+int zone_undefine (const struct zone_runtime *rt, const char *id, bool keep_data, zerr **err);
+/* Append the defined zones that have no runtime state, as stopped. */
+int zone_list_defined (const struct zone_runtime *rt, struct zone_state ***states, size_t *n, zerr **err);
+
+/* Whether id has a directory in the runtime root (a state, readable or not). */
+bool zone_exists (const struct zone_runtime *rt, const char *id);
 int zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state **out, zerr **err);
 /* Every zone's state, sorted by id; zones that cannot be read are left out. */
 int zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, zerr **err);

@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# Templates and persistent zones (docs/templates.md): a zone made from a template writes only
+# into its own upper directory, outlives its processes, and goes for good with delete.
+
+load helpers
+
+setup() {
+  zone_setup
+  SD=$BATS_TEST_TMPDIR/lib
+}
+
+teardown() {
+  local id
+  for id in $(ls "$SD/zones" 2> /dev/null); do zs delete --force "$id" || true; done
+  zone_teardown
+  # no definition, overlay or upper directory of the test's zones may stay
+  if [ -d "$SD/zones" ] && [ -n "$(ls -A "$SD/zones")" ]; then
+    echo "left behind: definitions $(ls "$SD/zones")" >&2
+    return 1
+  fi
+}
+
+# This run's own bridge and subnet (as network.bats and checkpoint.bats).
+N=${ZONE_TEST_NET:-0}
+BR=ztt$N
+NET=10.97.$N
+
+zs() {
+  "$ZONE_BIN" --root "$ZROOT" --state-dir "$SD" "$@"
+}
+
+# What the zone's server at $1 port 80 answers.
+answer() {
+  local line=""
+  exec 3<> "/dev/tcp/$1/80" || return 1
+  read -r -t 3 line <&3 || true
+  exec 3<&-
+  echo "$line"
+}
+
+@test "template add from a directory and from a compressed tarball; list; rm" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  tar -C "$ZONE_TEST_ROOTFS" -czf "$BATS_TEST_TMPDIR/base.tar.gz" .
+  zs template add fromtar "$BATS_TEST_TMPDIR/base.tar.gz"
+  [ "$(zs template list | tr '\n' ' ')" = "base fromtar " ]
+  # the same tree either way, symlinks kept
+  [ "$(readlink "$SD/templates/fromtar/bin/sh")" = busybox ]
+  [ "$(ls "$SD/templates/base/bin" | wc -l)" = "$(ls "$ZONE_TEST_ROOTFS/bin" | wc -l)" ]
+  # refusals, each in one line, leaving nothing
+  run zs template add base "$ZONE_TEST_ROOTFS"
+  [ "$status" -eq 1 ] && [[ "$output" == *"template \`base\` exists"* ]]
+  run zs template add ../x "$ZONE_TEST_ROOTFS"
+  [ "$status" -eq 1 ] && [[ "$output" == *"invalid template name"* ]]
+  run zs template add broken "$BATS_TEST_TMPDIR/nosuch"
+  [ "$status" -eq 1 ] && [[ "$output" == *"nosuch"* ]]
+  echo "not an archive" > "$BATS_TEST_TMPDIR/junk"
+  run zs template add junk "$BATS_TEST_TMPDIR/junk"
+  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *"template add: tar: "* ]]
+  [ "$(zs template list | tr '\n' ' ')" = "base fromtar " ]
+  [ -z "$(ls -A "$SD/templates" | grep '^\.')" ]
+  zs template rm fromtar
+  run zs template rm fromtar
+  [ "$status" -eq 1 ] && [[ "$output" == *"no template \`fromtar\`"* ]]
+  zs template rm base
+  [ -z "$(zs template list)" ]
+}
+
+@test "20 zones from one template in parallel: each writes a file the others and the template do not see" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  for i in $(seq 20); do
+    zs create "z$i" --template base -- sh -c "echo z$i > /mine; while :; do sleep 1; done" &
+  done
+  wait
+  for i in $(seq 20); do zs start "z$i"; done
+  for i in $(seq 20); do
+    wait_for "[ -f $SD/zones/z$i/upper/mine ]"
+    [ "$(zs exec "z$i" cat /mine)" = "z$i" ]
+    [ "$(zs exec "z$i" ls / | grep -c '^mine$')" = 1 ]
+  done
+  # only in the zone's upper directory: the template is untouched
+  [ ! -e "$SD/templates/base/mine" ]
+  [ "$(cat "$SD/zones/z7/upper/mine")" = z7 ]
+  [ "$(zs list -q | wc -l)" = 20 ]
+  # a template in use cannot go
+  run zs template rm base
+  [ "$status" -eq 1 ] && [[ "$output" == *"uses template \`base\`"* ]]
+  for i in $(seq 20); do zs delete --force "z$i" & done
+  wait
+  [ -z "$(zs list -q)" ]
+  [ -z "$(ls -A "$SD/zones")" ]
+  zs template rm base
+}
+
+@test "a defined zone stops and starts again with its files and its address; delete removes them" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  zs create web --template base --net bridge --bridge "$BR" --subnet "$NET.0/24" \
+    -- sh -c 'date +%s%N >> /boots; exec nc -ll -p 80 -e echo up'
+  [ "$(zs list -q)" = web ]
+  [ "$(zone_status web)" = created ]
+  zs start web
+  addr=$(zs state web | jq -r '.annotations["org.zone.net.address"]')
+  [[ "$addr" == "$NET".* ]]
+  wait_for "[ \"\$(wc -l < $SD/zones/web/upper/boots 2>/dev/null)\" = 1 ]"
+  wait_for "[ \"\$(answer $addr 2>/dev/null)\" = up ]"
+  # halted as after a reboot: no process, runtime state, cgroup, veth, lease or mount; still listed
+  zs stop web
+  [ ! -e "$ZROOT/web" ]
+  ! grep -q "$SD/zones/web/rootfs" /proc/self/mountinfo
+  run zs list
+  [[ "${lines[1]}" == "web "*"stopped"* ]]
+  # booted again: a new init on the same files, with the same address
+  zs start web
+  [ "$(zone_status web)" = running ]
+  wait_for "[ \"\$(wc -l < $SD/zones/web/upper/boots)\" = 2 ]"
+  [ "$(zs state web | jq -r '.annotations["org.zone.net.address"]')" = "$addr" ]
+  wait_for "[ \"\$(answer $addr 2>/dev/null)\" = up ]"
+  # a process that ended by itself leaves the zone stopped; start boots it again too
+  zs kill web KILL
+  wait_for '[ "$(zone_status web)" = stopped ]'
+  zs start web
+  wait_for "[ \"\$(wc -l < $SD/zones/web/upper/boots)\" = 3 ]"
+  # delete: for good, files and all, and no mount left
+  zs delete --force web
+  [ -z "$(zs list -q)" ]
+  [ ! -e "$SD/zones/web" ]
+  ! grep -q "$SD/zones/web" /proc/self/mountinfo
+  ! ip link show "$BR" 2> /dev/null
+}
+
+@test "delete --keep-data keeps the zone's files; a bad option fails in one line naming it, leaving nothing" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  zs create keep --template base -- sh -c 'echo kept > /data; sleep 1000'
+  zs start keep
+  wait_for "[ -f $SD/zones/keep/upper/data ]"
+  zs delete --force --keep-data keep
+  [ "$(cat "$SD/zones/keep/upper/data")" = kept ]
+  # no longer a zone of this root
+  [ -z "$(zs list -q)" ]
+  ! grep -q "$SD/zones/keep" /proc/self/mountinfo
+  rm -rf "$SD/zones/keep"
+  for bad in "--memory lots" "--cpu-weight 0" "--publish 80" "--volume rel:/x" "--user root" "--net host" "--subnet 10.0.0.0"; do
+    run zs create bad --template base $bad -- true
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"${bad%% *}"* ]]
+  done
+  run zs create bad --template base
+  [ "$status" -eq 1 ] && [[ "$output" == *"needs a command"* ]]
+  run zs create bad --template nosuch -- true
+  [ "$status" -eq 1 ] && [[ "$output" == *"no template \`nosuch\`"* ]]
+  [ -z "$(ls -A "$SD/zones")" ]
+  [ -z "$(ls -A "$ZROOT" 2> /dev/null)" ]
+}
+
+@test "options reach the zone: env, hostname, user, workdir, volume, read-only, memory and pids limits" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  mkdir -p "$BATS_TEST_TMPDIR/vol" && echo shared > "$BATS_TEST_TMPDIR/vol/f"
+  zs create opts --template base -e GREETING=hello --hostname h1 --user 1000:1001 --workdir /tmp \
+    -v "$BATS_TEST_TMPDIR/vol:/vol:ro" --read-only --memory 64m --pids-limit 30 -- sleep 1000
+  zs start opts
+  [ "$(zs exec opts sh -c 'echo $GREETING')" = hello ]
+  [ "$(zs exec opts hostname)" = h1 ]
+  [ "$(zs exec opts id -u):$(zs exec opts id -g)" = 1000:1001 ]
+  [ "$(zs exec opts pwd)" = /tmp ]
+  [ "$(zs exec opts cat /vol/f)" = shared ]
+  run zs exec opts sh -c 'echo x > /vol/g'
+  [ "$status" -ne 0 ]
+  run zs exec -u 0 opts sh -c 'echo x > /rootfile'
+  [ "$status" -ne 0 ]
+  if [ -f "$(cg_dir opts memory)/memory.limit_in_bytes" ]; then
+    [ "$(cat "$(cg_dir opts memory)/memory.limit_in_bytes")" = 67108864 ]
+  else
+    [ "$(cat "$(cg_dir opts memory)/memory.max")" = 67108864 ]
+  fi
+  [ "$(cat "$(cg_dir opts pids)/pids.max")" = 30 ]
+  zs delete --force opts
+}
+
+@test "confined by default: engines' capabilities and a seccomp filter that denies the host's keyring and namespaces" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  zs create conf --template base -- sleep 1000
+  zs start conf
+  # Docker's default bounding set (no CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_SYS_MODULE...)
+  [ "$(zs exec conf awk '/^CapBnd/ {print $2}' /proc/self/status)" = 00000000a80425fb ]
+  [ "$(zs exec conf awk '/^Seccomp:/ {print $2}' /proc/self/status)" = 2 ]
+  # unshare is denied by the filter (a user namespace needs no capability otherwise)
+  run zs exec conf unshare -U true
+  [ "$status" -ne 0 ] && [[ "$output" == *"Operation not permitted"* ]]
+  # a plain bundle from `zone spec` is not confined this way (runc's default)
+  set_args unshare -U true
+  run zone run plain
+  [ "$status" -eq 0 ]
+  zs delete --force conf
+}
