@@ -90,10 +90,10 @@ first_error (const char *log, char *out, size_t size)
     }
 }
 
-/* Run criu with a; stdio stays ours when keep_stdio (restore hands it on), else /dev/null;
-   inherit (>= 0) is an fd of ours criu is given by number. */
+/* Run criu with a; stdio stays ours when keep_stdio (restore hands it on), else /dev/null, or
+   is tty (>= 0); inherit (>= 0) is an fd of ours criu is given by number. */
 static int
-run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, int inherit, zerr **err)
+run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, int inherit, int tty, zerr **err)
 {
   int status;
   pid_t pid = fork ();
@@ -104,6 +104,8 @@ run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, in
     {
       if (inherit >= 0)
         fcntl (inherit, F_SETFD, 0);
+      for (int fd = 0; fd < 3 && tty >= 0; fd++)
+        dup2 (tty, fd);
       if (!keep_stdio)
         {
           int null = open ("/dev/null", O_RDWR);
@@ -138,7 +140,7 @@ checkpoint_tracks_memory (const struct zone_runtime *rt)
   argv_push (&a, "check");
   argv_push (&a, "--feature");
   argv_push (&a, "mem_dirty_track");
-  ok = run_criu ("criu check", &a, "/dev/null", false, -1, NULL) == 0;
+  ok = run_criu ("criu check", &a, "/dev/null", false, -1, -1, NULL) == 0;
   argv_free (&a);
   return ok;
 }
@@ -394,6 +396,23 @@ checkpoint_new_netns (int *fd, zerr **err)
   return *fd < 0 ? zerr_sys (err, "restore: open the new network namespace") : 0;
 }
 
+bool
+checkpoint_has_terminal (int dirfd)
+{
+  cleanup_free char *text = NULL;
+  cleanup_config struct zone_config *c = NULL;
+  zerr *e = NULL;
+  bool yes;
+
+  if (read_file_at (dirfd, "config.json", &text, NULL, NULL) < 0 || zone_config_parse ("config.json", text, &c, &e) < 0)
+    {
+      zerr_free (&e);
+      return false;
+    }
+  yes = c->process->terminal;
+  return yes;
+}
+
 int
 zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zone_checkpoint_opts *o, zerr **err)
 {
@@ -424,6 +443,10 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   argv_push (&a, "--tree=%d", st->pid);
   common_args (&a, images, work, log, st->rootfs, &o->criu);
   dump_flags (&a, o);
+  /* A terminal zone's pty has its master outside (the engine's): CRIU takes the slave as a
+     shell job's terminal, given back at restore. */
+  if (!o->criu.shell_job && checkpoint_has_terminal (dirfd))
+    argv_push (&a, "--shell-job");
   if ((ret = netns_args (dirfd, st, images, &a, err)) < 0 || (ret = cgroup_mount_args (st, images, &a, err)) < 0)
     {
       argv_free (&a);
@@ -445,7 +468,7 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   ret = write_file_at (AT_FDCWD, desc, keys.buf, keys.len, 0600, err);
   free (keys.buf);
   if (ret == 0)
-    ret = run_criu ("checkpoint", &a, log, false, -1, err);
+    ret = run_criu ("checkpoint", &a, log, false, -1, -1, err);
   argv_free (&a);
   if (ret < 0 || o->leave_running || o->pre_dump)
     return ret;
@@ -485,9 +508,12 @@ checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_r
   cgroup_restore_args (images, env->cgroup_root, &a);
   if (env->netns >= 0)
     argv_push (&a, "--inherit-fd=fd[%d]:" NETNS_KEY, env->netns);
-  /* The restored zone's stdio is ours, in place of what it had (descriptors.json). */
+  /* A terminal zone's pty takes the place of criu's stdin, which CRIU hands on to the zone
+     (--shell-job); other zones get our stdio in place of what they had (descriptors.json). */
   desc = path_join (images, "descriptors.json");
-  if (read_file_at (AT_FDCWD, desc, &text, NULL, NULL) == 0)
+  if (env->tty >= 0)
+    argv_push (&a, "--shell-job");
+  else if (read_file_at (AT_FDCWD, desc, &text, NULL, NULL) == 0)
     for (int n = 0; n < 3; n++)
       {
         char key[128];
@@ -497,7 +523,7 @@ checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_r
   /* The restored init is our child when we are a subreaper (runc's default): we can wait for it. */
   if (!r->no_subreaper)
     prctl (PR_SET_CHILD_SUBREAPER, 1);
-  ret = run_criu ("restore", &a, log, true, env->netns, err);
+  ret = run_criu ("restore", &a, log, true, env->netns, env->tty, err);
   argv_free (&a);
   if (ret < 0)
     return ret;
@@ -562,6 +588,14 @@ zone_clone (const struct zone_runtime *rt, const char *id, const char *new_id, c
 
   if ((ret = store_validate_id (new_id, err)) < 0 || (ret = zone_bundle (rt, id, &bundle, err)) < 0)
     return ret;
+  {
+    cleanup_close int dirfd = -1;
+    cleanup_state struct zone_state *st = NULL;
+    if ((ret = state_open (rt, id, &dirfd, &st, err)) < 0)
+      return ret;
+    if (checkpoint_has_terminal (dirfd))
+      return zerr_set (err, ENOTSUP, "clone: `%s` has a terminal, and a copy would have no one at its other end", id);
+  }
   tmp = path_join (rt->root, new_id);
   if (access (tmp, F_OK) == 0)
     return zerr_set (err, EEXIST, "clone: `%s`: container with given ID already exists", new_id);

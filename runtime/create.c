@@ -575,8 +575,6 @@ check_and_plan (struct create *c, zerr **err)
   const struct zone_create_opts *o = c->o;
   int ret;
 
-  if (o->restore && c->config->process->terminal)
-    return zerr_set (err, ENOTSUP, "restore: a zone with process.terminal cannot be restored yet");
   if ((ret = check_config (c->config, c->rootfs, o, c->console_sock >= 0 || o->console_socket, err)) < 0
       || (ret = plan_limits (c->rt, c->config, &c->cpu, &c->resources, &c->writes, err)) < 0
       || (ret = zone_net_parse (c->config, &c->net, err)) < 0
@@ -904,8 +902,15 @@ restore_processes (struct create *c, zerr **err)
     .rootfs = c->rootfs,
     .cgroup_root = c->rt->cgroup_manager == ZONE_CGROUP_CGROUPFS ? c->cgroup_rel : NULL,
     .netns = c->restore_netns,
+    .tty = -1,
   };
   cleanup_holder pid_t holder = -1;
+  cleanup_close int tty = -1;
+
+  /* A terminal zone gets a new pty, its master sent as for a created zone (--console-socket). */
+  if (c->config->process->terminal && (ret = terminal_for_restore (c->console_fd, c->config->process, &tty, err)) < 0)
+    return ret;
+  env.tty = tty;
 
   if (c->rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
     {

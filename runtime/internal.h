@@ -35,11 +35,14 @@ struct restore_env
   const char *rootfs;
   const char *cgroup_root; /* the zone's cgroup below each hierarchy's root; NULL: where they were */
   int netns;               /* the network namespace the images leave out, or -1 */
+  int tty;                 /* a terminal zone's new pty slave, or -1 */
 };
 int checkpoint_restore_processes (const struct zone_runtime *rt, const struct zone_restore_opts *r,
                                   const struct restore_env *env, pid_t *pid, zerr **err);
 /* The address a bridged zone had when it was dumped: 1 if the images say, else 0. */
 int checkpoint_saved_address (const struct zone_restore_opts *r, struct in_addr *addr);
+/* Whether the zone whose state directory is dirfd was made with process.terminal. */
+bool checkpoint_has_terminal (int dirfd);
 /* A new network namespace, empty but for its loopback. */
 int checkpoint_new_netns (int *fd, zerr **err);
 

@@ -365,6 +365,9 @@ check_zone (struct migration *m, zerr **err)
     return ret;
   if (strcmp (st->status, "running") != 0)
     return zerr_set (err, EINVAL, "cannot migrate `%s`: container not running (%s)", m->id, st->status);
+  /* Its terminal's other end (an engine's, a person's) stays here. */
+  if (checkpoint_has_terminal (dirfd))
+    return zerr_set (err, ENOTSUP, "cannot migrate `%s`: it has a terminal, whose other end stays on this host", m->id);
   m->bundle = xstrdup (st->bundle);
   m->rootfs = xstrdup (st->rootfs);
   len = strlen (m->bundle);

@@ -48,16 +48,17 @@ send_fd (int sock, int fd, const char *name)
   return 0;
 }
 
-int
-terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err)
+/* A pty from ptmx, set up as runc sets it up, its master sent over console_fd; *slave is kept. */
+static int
+open_and_send_pty (const char *ptmx, int console_fd, const struct zone_process *p, int *slave_out, zerr **err)
 {
   cleanup_close int master = -1, slave = -1;
   char name[64];
   int ret;
 
-  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  master = open (ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
-    return zerr_sys (err, "process.terminal: open /dev/ptmx (is devpts mounted on /dev/pts?)");
+    return zerr_sys (err, "process.terminal: open %s (is devpts mounted on /dev/pts?)", ptmx);
   if (unlockpt (master) < 0 || ptsname_r (master, name, sizeof name) != 0)
     return zerr_sys (err, "process.terminal: unlock the pty");
   slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -85,6 +86,18 @@ terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err
       errno = -ret;
       return zerr_sys (err, "process.terminal: send the pty to the console socket");
     }
+  *slave_out = steal_fd (&slave);
+  return 0;
+}
+
+int
+terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err)
+{
+  cleanup_close int slave = -1;
+  int ret;
+
+  if ((ret = open_and_send_pty ("/dev/ptmx", console_fd, p, &slave, err)) < 0)
+    return ret;
   if (setsid () < 0)
     return zerr_sys (err, "process.terminal: setsid");
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
@@ -93,6 +106,12 @@ terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err
     if (dup2 (slave, fd) < 0)
       return zerr_sys (err, "process.terminal: dup2");
   return 0;
+}
+
+int
+terminal_for_restore (int console_fd, const struct zone_process *p, int *slave, zerr **err)
+{
+  return open_and_send_pty ("/dev/ptmx", console_fd, p, slave, err);
 }
 
 int

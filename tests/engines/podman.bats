@@ -147,3 +147,21 @@ prun() {
   p rm -f -t 0 pc1 pc2 > /dev/null
   [ -z "$(p ps -aq)" ]
 }
+
+@test "podman container checkpoint / restore of a container with a terminal (-t)" {
+  [ -z "$CRIU_WHY" ] || skip "no criu works here: $CRIU_WHY"
+  prun -dt --name pt1 localhost/zonetest sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /tmp/count; echo tick $i; sleep 0.05; done' \
+    > /dev/null
+  wait_for '[ "$(p exec pt1 cat /tmp/count 2>/dev/null || echo 0)" -ge 5 ]'
+  p container checkpoint pt1 > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pt1)" = exited ]
+  p container restore pt1 > /dev/null
+  [ "$(p inspect -f '{{.State.Status}}' pt1)" = running ]
+  at=$(p exec pt1 cat /tmp/count)
+  wait_for "[ \$(p exec pt1 cat /tmp/count) -gt $at ]"
+  # what it writes on its new terminal reaches podman's log
+  n=$(p logs pt1 | grep -c tick)
+  wait_for "[ \$(p logs pt1 | grep -c tick) -gt $n ]"
+  p rm -f -t 0 pt1 > /dev/null
+  [ -z "$(p ps -aq)" ]
+}

@@ -132,10 +132,44 @@ count() {
   zone create c4 > /dev/null
   run zc checkpoint --image-path "$IMG" c4
   [[ "$output" == *"cannot checkpoint \`c4\`: container not running (created)"* ]]
+  # a terminal zone's restore needs a console socket for its new terminal, as its create did
   cfg '.process.terminal = true'
   run zc restore -d -b "$BUNDLE" --image-path "$IMG" r2
-  [[ "$output" == *"restore: a zone with process.terminal cannot be restored yet"* ]]
+  [[ "$output" == *"a terminal needs --console-socket"* ]]
   [ ! -e "$ZROOT/r2" ]
+}
+
+@test "a zone with a terminal: checkpoint, then restore onto a new terminal sent over --console-socket" {
+  cfg '.process.terminal = true'
+  set_args sh -c 'while read l; do echo "got-$l"; echo "$l" > /tmp/last; done'
+  sock=$BATS_TEST_TMPDIR/console.sock
+  "$ZONE_TEST_HELPERS/console-recv" -i $'before\n' "$sock" > "$BATS_TEST_TMPDIR/tty1.out" &
+  wait_for "[ -S $sock ]"
+  zone run -d --console-socket "$sock" t1 < /dev/null > /dev/null 2>&1
+  wait_for '[ "$(cat "$ROOTFS/tmp/last" 2>/dev/null)" = before ]'
+  # a copy would have no one at its terminal's other end
+  run zc clone t1 t1copy
+  [ "$status" -eq 1 ] && [[ "$output" == *"has a terminal"* ]]
+  [ "$(zone list -q)" = t1 ]
+  zc checkpoint --image-path "$IMG" t1
+  [ -z "$(zone list -q)" ]
+  # the engine's old end of the terminal is closed with the zone's
+  wait
+  grep -q got-before "$BATS_TEST_TMPDIR/tty1.out"
+  sock2=$BATS_TEST_TMPDIR/console2.sock
+  "$ZONE_TEST_HELPERS/console-recv" -i $'after\n' "$sock2" > "$BATS_TEST_TMPDIR/tty2.out" &
+  recv=$!
+  wait_for "[ -S $sock2 ]"
+  (cd "$BUNDLE" && zc restore -d --console-socket "$sock2" --image-path "$IMG" t1 < /dev/null > /dev/null 2>&1)
+  [ "$(zone_status t1)" = running ]
+  # what is typed on the new terminal reaches the restored shell, and its answer comes back
+  wait_for '[ "$(cat "$ROOTFS/tmp/last")" = after ]'
+  zone kill t1 KILL
+  wait_for '[ "$(zone_status t1)" = stopped ]'
+  wait "$recv"
+  grep -q got-after "$BATS_TEST_TMPDIR/tty2.out"
+  head -1 "$BATS_TEST_TMPDIR/tty2.out" | grep -q '^name: /dev/pts/'
+  zone delete t1
 }
 
 @test "a bridged zone keeps its address, its published port and an open connection (--tcp-established)" {

@@ -199,4 +199,16 @@ EOF
   run za migrate mz
   [ "$status" -eq 1 ]
   [[ "$output" == *"missing the destination"* ]]
+  # a zone with a terminal: its other end stays here
+  za delete --force mz
+  cfg '.process.terminal = true'
+  "$ZONE_TEST_HELPERS/console-recv" "$BATS_TEST_TMPDIR/c.sock" > /dev/null &
+  wait_for "[ -S $BATS_TEST_TMPDIR/c.sock ]"
+  za run -d --console-socket "$BATS_TEST_TMPDIR/c.sock" mz < /dev/null > /dev/null 2>&1
+  run migrate
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"it has a terminal"* ]]
+  [ "$(za state mz | jq -r .status)" = running ]
+  za delete --force mz
+  wait
 }
