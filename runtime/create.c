@@ -578,7 +578,8 @@ check_and_plan (struct create *c, zerr **err)
   if ((ret = check_config (c->config, c->rootfs, o, c->console_sock >= 0 || o->console_socket, err)) < 0
       || (ret = plan_limits (c->rt, c->config, &c->cpu, &c->resources, &c->writes, err)) < 0
       || (ret = zone_net_parse (c->config, &c->net, err)) < 0
-      || (ret = seccomp_filter_build (c->config->seccomp, &c->filter, err)) < 0)
+      || (ret = seccomp_filter_build (c->config->seccomp, &c->filter, err)) < 0
+      || (ret = process_check_memory_merge (c->config, err)) < 0)
     return ret;
   if (c->config->process->terminal)
     {

@@ -215,6 +215,8 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
     return ret;
   if (x->config->has_personality && personality (x->config->personality) < 0)
     return zerr_sys (err, "linux.personality: personality");
+  if ((ret = process_apply_memory_merge (x->config, err)) < 0)
+    return ret;
   if ((ret = lsm_set_exec_labels (p, err)) < 0)
     return ret;
   if ((ret = process_enter_cwd (p->cwd, "cwd", err)) < 0)

@@ -160,6 +160,8 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
     return ret;
   if (c->has_personality && personality (c->personality) < 0)
     return zerr_sys (err, "linux.personality: personality");
+  if ((ret = process_apply_memory_merge (c, err)) < 0)
+    return ret;
   if ((ret = lsm_set_exec_labels (c->process, err)) < 0)
     return ret;
   if ((ret = process_enter_cwd (c->process->cwd, "process.cwd", err)) < 0)

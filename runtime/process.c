@@ -396,3 +396,47 @@ process_apply_scheduling (const struct zone_process *p, zerr **err)
     }
   return 0;
 }
+
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#define PR_GET_MEMORY_MERGE 68
+#endif
+#define KSM_RUN "/sys/kernel/mm/ksm/run"
+
+int
+process_memory_merge (const struct zone_config *c)
+{
+  for (size_t i = 0; i < c->n_annotations; i++)
+    if (strcmp (c->annotations[i].key, "org.zone.memory.merge") == 0)
+      return strcmp (c->annotations[i].value, "true") == 0 ? 1 : strcmp (c->annotations[i].value, "false") == 0 ? 0 : -1;
+  return 0;
+}
+
+int
+process_check_memory_merge (const struct zone_config *c, zerr **err)
+{
+  cleanup_free char *run = NULL;
+  int merge = process_memory_merge (c);
+
+  if (merge < 0)
+    return zerr_set (err, EINVAL, "config.json: annotations.org.zone.memory.merge: must be true or false");
+  if (merge == 0)
+    return 0;
+  if (prctl (PR_GET_MEMORY_MERGE, 0, 0, 0, 0) < 0)
+    return zerr_set (err, ENOTSUP, "org.zone.memory.merge: this kernel cannot merge a process's memory "
+                                   "(PR_SET_MEMORY_MERGE needs Linux 6.4 with KSM)");
+  if (read_file_at (AT_FDCWD, KSM_RUN, &run, NULL, err) < 0)
+    return zerr_wrap (err, "org.zone.memory.merge: KSM");
+  /* 0: stopped. 1 runs; 2 is an operator's "unmerge everything", left alone. */
+  if (run[0] == '0' && write_file_at (AT_FDCWD, KSM_RUN, "1", 1, 0644, err) < 0)
+    return zerr_wrap (err, "org.zone.memory.merge: start KSM");
+  return 0;
+}
+
+int
+process_apply_memory_merge (const struct zone_config *c, zerr **err)
+{
+  if (process_memory_merge (c) == 1 && prctl (PR_SET_MEMORY_MERGE, 1, 0, 0, 0) < 0)
+    return zerr_sys (err, "org.zone.memory.merge: prctl(PR_SET_MEMORY_MERGE)");
+  return 0;
+}

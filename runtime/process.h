@@ -33,4 +33,13 @@ int process_validate_caps (const struct zone_process *p, zerr **err);
 /* process.scheduler and process.ioPriority for the calling process. */
 int process_apply_scheduling (const struct zone_process *p, zerr **err);
 
+/* org.zone.memory.merge: 1 when "true", 0 when absent or "false", -1 for anything else. */
+int process_memory_merge (const struct zone_config *c);
+/* Check org.zone.memory.merge at create: the kernel must have PR_SET_MEMORY_MERGE (6.4), and
+   KSM is started when it is off (/sys/kernel/mm/ksm/run). */
+int process_check_memory_merge (const struct zone_config *c, zerr **err);
+/* With org.zone.memory.merge=true: KSM may merge every page of the calling process and of what
+   it forks and execs. */
+int process_apply_memory_merge (const struct zone_config *c, zerr **err);
+
 #endif

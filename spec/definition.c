@@ -13,7 +13,7 @@
 
 const char *const zone_definition_options[] = {
   "net", "bridge", "subnet", "publish", "address", "memory", "cpu-weight", "cpu-cap", "cpu-reserve", "pids-limit", "env",
-  "volume", "hostname", "user", "workdir", "read-only", NULL,
+  "volume", "hostname", "user", "workdir", "read-only", "memory-merge", NULL,
 };
 
 /* The capabilities Docker and podman give a container: enough for ordinary services (their own
@@ -221,9 +221,9 @@ zone_definition_set (struct zone_definition *d, const char *option, const char *
   long long n;
   struct in_addr a;
 
-  if (strcmp (option, "read-only") == 0)
+  if (strcmp (option, "read-only") == 0 || strcmp (option, "memory-merge") == 0)
     {
-      d->read_only = true;
+      *(option[0] == 'r' ? &d->read_only : &d->memory_merge) = true;
       return 0;
     }
   if (value == NULL)
@@ -483,6 +483,7 @@ zone_definition_config (const struct zone_definition *d, const char *id, const c
   annotation (&sb, &first, "org.zone.cpu.weight", d->cpu_weight);
   annotation (&sb, &first, "org.zone.cpu.cap", d->cpu_cap);
   annotation (&sb, &first, "org.zone.cpu.reserve", d->cpu_reserve);
+  annotation (&sb, &first, "org.zone.memory.merge", d->memory_merge ? "true" : NULL);
   strbuf_append (&sb, "\n  },\n");
   linux_json (&sb, d);
   strbuf_append (&sb, "}\n");

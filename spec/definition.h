@@ -22,7 +22,7 @@ struct zone_definition
   char *address; /* IPv4, with --net bridge */
   char *bridge, *subnet; /* org.zone.net.bridge and .subnet */
   char *ports;   /* org.zone.net.ports: the --publish values joined by commas */
-  bool memory_set, pids_set, user_set, read_only;
+  bool memory_set, pids_set, user_set, read_only, memory_merge;
   long long memory, pids_limit;
   char *cpu_weight, *cpu_cap, *cpu_reserve; /* org.zone.cpu.* as given (checked here) */
   char **env;

@@ -11,6 +11,12 @@ setup() {
 
 teardown() {
   local id
+  # KSM as the memory-merge test found it
+  if [ -f "$BATS_TEST_TMPDIR/ksm" ]; then
+    read -r run scan < "$BATS_TEST_TMPDIR/ksm"
+    echo "$scan" > /sys/kernel/mm/ksm/pages_to_scan
+    echo "$run" > /sys/kernel/mm/ksm/run
+  fi
   for id in $(ls "$SD/zones" 2> /dev/null); do zs delete --force "$id" || true; done
   zone_teardown
   # no definition, overlay or upper directory of the test's zones may stay
@@ -191,4 +197,41 @@ answer() {
   run zone run plain
   [ "$status" -eq 0 ]
   zs delete --force conf
+}
+
+@test "--memory-merge: KSM may merge every page of the zone's processes, exec'd ones too; one line where the kernel cannot" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  fill='x=$(head -c 8000000 /dev/zero | tr "\0" a); echo full > /tmp/full; while :; do sleep 1; done'
+  v=$(uname -r); major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
+  if [ "$major" -lt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -lt 4 ]; }; then
+    run zs create m1 --template base --memory-merge -- sh -c "$fill"
+    [ "$status" -eq 1 ] && [[ "$output" == *"org.zone.memory.merge: this kernel cannot merge"* ]]
+    [ -z "$(ls -A "$SD/zones")" ]
+    skip "Linux $v has no PR_SET_MEMORY_MERGE: the refusal is tested, merging needs 6.4"
+  fi
+  echo "$(cat /sys/kernel/mm/ksm/run) $(cat /sys/kernel/mm/ksm/pages_to_scan)" > "$BATS_TEST_TMPDIR/ksm"
+  # KSM scans every mergeable process in turn (a qemu guest's memory, say): faster, for the test
+  echo 20000 > /sys/kernel/mm/ksm/pages_to_scan
+  zs create m1 --template base --memory-merge -- sh -c "$fill"
+  zs create m0 --template base -- sleep 1000
+  zs start m1
+  zs start m0
+  [ "$(cat /sys/kernel/mm/ksm/run)" = 1 ]
+  pid=$(zs state m1 | jq .pid)
+  grep -q '^ksm_merge_any: yes' /proc/$pid/ksm_stat
+  zs exec m1 grep -q '^ksm_merge_any: yes' /proc/self/ksm_stat
+  ! grep -q '^ksm_merge_any: yes' /proc/$(zs state m0 | jq .pid)/ksm_stat
+  # the 8 MB of identical pages are merged by KSM
+  wait_for "[ -f $SD/zones/m1/upper/tmp/full ]"
+  for i in $(seq 100); do
+    [ "$(awk '/^ksm_merging_pages/ {print $2}' /proc/$pid/ksm_stat)" -gt 500 ] && break
+    sleep 0.2
+  done
+  [ "$(awk '/^ksm_merging_pages/ {print $2}' /proc/$pid/ksm_stat)" -gt 500 ]
+  zs delete --force m1
+  zs delete --force m0
+  # a bad value of the annotation, in a plain bundle
+  cfg '.annotations["org.zone.memory.merge"] = "yes"'
+  run zone create bad
+  [ "$status" -eq 1 ] && [[ "$output" == *"annotations.org.zone.memory.merge: must be true or false"* ]]
 }

@@ -45,7 +45,7 @@ test_every_option (void)
     { "cpu-cap", "0.5" },         { "cpu-reserve", "0.25" },  { "pids-limit", "50" },
     { "env", "A=1" },             { "env", "B=two words" },   { "volume", "/srv/data:/data" },
     { "volume", "/etc/x:/x:ro" }, { "hostname", "web-1" },    { "user", "1000:1001" },
-    { "workdir", "/srv" },        { "read-only", NULL },
+    { "workdir", "/srv" },        { "read-only", NULL },      { "memory-merge", NULL },
   };
   char *args[] = { "httpd", "-f", "-p", "80" };
   struct zone_definition d = { 0 };
@@ -75,6 +75,7 @@ test_every_option (void)
   CHECK (strcmp (annotation (c, "org.zone.cpu.weight"), "300") == 0);
   CHECK (strcmp (annotation (c, "org.zone.cpu.cap"), "0.5") == 0);
   CHECK (strcmp (annotation (c, "org.zone.cpu.reserve"), "0.25") == 0);
+  CHECK (strcmp (annotation (c, "org.zone.memory.merge"), "true") == 0);
   CHECK (strstr (json, "\"memory\": { \"limit\": 67108864 }") != NULL);
   CHECK (strstr (json, "\"pids\": { \"limit\": 50 }") != NULL);
   CHECK (has (c->process->env, "A=1") && has (c->process->env, "B=two words"));
@@ -119,6 +120,7 @@ test_defaults (void)
       CHECK (strcmp (c->hostname, "db") == 0);
       CHECK (!c->root_readonly);
       CHECK (annotation (c, "org.zone.net.mode") == NULL);
+      CHECK (annotation (c, "org.zone.memory.merge") == NULL);
       CHECK (c->process->uid == 0 && c->process->gid == 0);
       CHECK (strcmp (c->process->cwd, "/") == 0);
       CHECK (strstr (json, "\"memory\"") == NULL && strstr (json, "\"pids\"") == NULL);
