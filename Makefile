@@ -18,7 +18,9 @@ SAN_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
-TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c)) \
+                $(patsubst tests/helpers/static/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/static/*.c))
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
 .PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench bench-governor bench-checkpoint check check-v2 check-unit check-asan \
@@ -46,6 +48,11 @@ $(BUILD)/asan/libzone.a: $(SAN_OBJS)
 
 $(BUILD)/zone: $(wildcard cmd/*.c) $(BUILD)/libzone.a $(HEADERS)
 	$(CC) $(ALL_CFLAGS) $(wildcard cmd/*.c) $(BUILD)/libzone.a -Wl,--as-needed $(PKG_LIBS) -o $@
+
+# Static: they run inside zones made from the busybox rootfs.
+$(BUILD)/tests/%: tests/helpers/static/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libzone.a $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -100,8 +107,14 @@ bench-checkpoint: deps-bench
 bench-governor: deps-bench $(BUILD)/zone
 	@bench/governor
 
+# zone, and the systemd units that run defined zones and the governor (docs/templates.md).
 install: $(BUILD)/zone
 	install -D -s -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	for u in units/*.service.in; do \
+	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); \
+	done
 
 demo: deps
 	@$(MAKE) --no-print-directory all

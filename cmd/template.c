@@ -72,7 +72,7 @@ cmd_create_template (int argc, char **argv)
     { "volume", required_argument, NULL, 'v' },    { "hostname", required_argument, NULL, 'h' },
     { "user", required_argument, NULL, 'u' },      { "workdir", required_argument, NULL, 'w' },
     { "read-only", no_argument, NULL, 'r' },       { "pid-file", required_argument, NULL, 'F' },
-    { "memory-merge", no_argument, NULL, 'M' },
+    { "memory-merge", no_argument, NULL, 'M' },    { "notify", required_argument, NULL, 'y' },
     { NULL, 0, NULL, 0 },
   };
   struct zone_definition d = { 0 };

@@ -161,7 +161,8 @@ print_command_help (const char *cmd)
     { "create", "create ID [--bundle|-b DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--no-new-keyring] "
                 "[--preserve-fds N]" },
     { "run", "run ID [create's flags] [--detach|-d] [--keep]" },
-    { "start", "start ID" },
+    { "start", "start ID | start --foreground|-F [--notify container|started] ID (a defined zone, as "
+               "zone@.service runs it)" },
     { "state", "state ID" },
     { "kill", "kill ID [SIGNAL] [--all|-a]" },
     { "stop", "stop ID [--timeout|-t SECONDS]" },
@@ -340,6 +341,8 @@ cmd_create_or_run (int argc, char **argv, bool run)
     }
   if (!run)
     return zone_create (&runtime, id, &o, &err) < 0 ? fail (&err) : 0;
+  /* Under a Type=notify unit, the zone's own sd_notify reaches systemd through zone (runc's way). */
+  o.notify = !o.detach && getenv ("NOTIFY_SOCKET") != NULL;
   if (zone_run (&runtime, id, &o, &code, &err) < 0)
     return fail (&err);
   return code;
@@ -364,6 +367,41 @@ cmd_simple (int argc, char **argv, const char *name, int (*fn) (const struct zon
   if (optind < argc)
     return usage_error ("unexpected argument `%s`", argv[optind]);
   return fn (&runtime, id, &err) < 0 ? fail (&err) : 0;
+}
+
+static int
+cmd_start (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "foreground", no_argument, NULL, 'F' },
+    { "notify", required_argument, NULL, 'n' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *id, *notify = NULL;
+  bool foreground = false;
+  zerr *err = NULL;
+  int c, code = 0;
+
+  while ((c = getopt_long (argc, argv, "F", opts, NULL)) != -1)
+    {
+      if (c == 'F')
+        foreground = true;
+      else if (c == 'n')
+        notify = optarg;
+      else
+        return bad_flag ("start", argv);
+    }
+  if (need_id (argc, argv, "start", &id))
+    return 1;
+  if (optind < argc)
+    return usage_error ("unexpected argument `%s`", argv[optind]);
+  if (notify && !foreground)
+    return usage_error ("start: %s", "--notify goes with --foreground");
+  if (!foreground)
+    return zone_boot (&runtime, id, &err) < 0 ? fail (&err) : 0;
+  if (zone_serve (&runtime, id, notify, &code, &err) < 0)
+    return fail (&err);
+  return code;
 }
 
 static int
@@ -612,6 +650,16 @@ cmd_features (int argc, char **argv)
   return 0;
 }
 
+/* start --foreground makes the zone itself (a defined zone's service). */
+static bool
+argv_has_foreground (int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "--foreground") == 0 || strcmp (argv[i], "-F") == 0)
+      return true;
+  return false;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -706,7 +754,8 @@ main (int argc, char **argv)
     return 0;
 
   /* Only these put a process of the runtime into a zone (its init, or the exec'd child). */
-  if (strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0)
+  if (strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0
+      || (strcmp (cmd, "start") == 0 && argv_has_foreground (argc, argv)))
     {
       zerr *err = NULL;
       if (reexec_from_sealed_copy (argv - optind_saved, environ, &err) < 0)
@@ -719,7 +768,7 @@ main (int argc, char **argv)
   if (strcmp (cmd, "run") == 0)
     return cmd_create_or_run (argc, argv, true);
   if (strcmp (cmd, "start") == 0)
-    return cmd_simple (argc, argv, "start", zone_boot);
+    return cmd_start (argc, argv);
   if (strcmp (cmd, "state") == 0)
     return cmd_simple (argc, argv, "state", print_state);
   if (strcmp (cmd, "kill") == 0)

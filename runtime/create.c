@@ -5,6 +5,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "lsm.h"
+#include "notify.h"
 #include "pid.h"
 #include "process.h"
 #include "seccomp.h"
@@ -620,6 +621,47 @@ new_state (const struct create *c)
   return st;
 }
 
+static char **
+strv_append (char **v, const char *s)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  v = realloc (v, (n + 2) * sizeof (char *));
+  if (v == NULL)
+    abort ();
+  v[n] = xstrdup (s);
+  v[n + 1] = NULL;
+  return v;
+}
+
+/* sd_notify: the state's notify/ directory, where the socket will be bound, is mounted at
+   NOTIFY_ZONE_DIR in the zone, and the process is told NOTIFY_SOCKET. */
+static int
+add_notify_socket (struct create *c, zerr **err)
+{
+  cleanup_free char *root = realpath (c->rt->root, NULL), *dir = NULL;
+  struct zone_config *cfg = c->config;
+  struct zone_mount *m;
+
+  if (root == NULL)
+    return zerr_sys (err, "--root `%s`", c->rt->root);
+  if (mkdirat (c->lock_fd, "notify", 0755) < 0)
+    return zerr_sys (err, "sd_notify: make the socket's directory");
+  dir = path_join (root, c->id);
+  cfg->mounts = realloc (cfg->mounts, (cfg->n_mounts + 1) * sizeof *cfg->mounts);
+  if (cfg->mounts == NULL)
+    abort ();
+  m = &cfg->mounts[cfg->n_mounts++];
+  memset (m, 0, sizeof *m);
+  m->destination = xstrdup (NOTIFY_ZONE_DIR);
+  m->type = xstrdup ("bind");
+  m->source = path_join (dir, "notify");
+  m->options = strv_append (strv_append (strv_append (NULL, "bind"), "nosuid"), "nodev");
+  cfg->process->env = strv_append (cfg->process->env, "NOTIFY_SOCKET=" NOTIFY_ZONE_DIR "/" NOTIFY_SOCKET_NAME);
+  return 0;
+}
+
 /* The zone's directory in the store, its state (status creating), its config and exec.fifo:
    recorded before anything else is made, so that `delete --force` finds it after a crash. */
 static int
@@ -635,6 +677,9 @@ record_zone (struct create *c, zerr **err)
   /* A clone has a cgroup of its own id: the one its config names is its original's. */
   const char *cgroups_path = c->o->restore && c->o->restore->clone ? NULL : c->config->cgroups_path;
 
+  if (c->o->cgroups_path)
+    cgroups_path = c->o->cgroups_path;
+
   if ((ret = plan_cgroup (c->rt, c->config, cgroups_path, c->id, c->st, &c->sd_slice, &c->sd_unit, &c->cgroup_rel,
                           err)) < 0
       || (ret = store_write_state (c->lock_fd, c->st, err)) < 0)
@@ -646,7 +691,7 @@ record_zone (struct create *c, zerr **err)
     return zerr_sys (err, "create exec.fifo");
   /* Chmod, as the umask may have taken bits the zone's user needs to write it. */
   fchmodat (c->lock_fd, "exec.fifo", 0622, 0);
-  return 0;
+  return c->o->notify ? add_notify_socket (c, err) : 0;
 }
 
 /* org.zone.cpu.reserve: taken from the host's ledger once the zone's state exists (a ledger line

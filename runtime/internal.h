@@ -23,7 +23,7 @@ char *now_rfc3339 (void);
 char *default_cgroup_name (const char *root, const char *id);
 /* Until pid exits: forward our signals to it and, with a pty master, relay it to our stdio.
    *exit_code is its status, 128+signal when killed. */
-int wait_foreground (pid_t pid, int pidfd, int master, int *exit_code, zerr **err);
+int wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code, zerr **err);
 /* Open and lock <root>/<id>, read its state and refresh its status; *dirfd keeps the lock. */
 int state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struct zone_state **st, zerr **err);
 /* Replace s->status with what is true now (the init may have exited since it was written). */

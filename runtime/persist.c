@@ -17,6 +17,8 @@
 #include "../util/fs.h"
 #include "../util/run.h"
 
+#define CGROUP_ROOT_DIR "/sys/fs/cgroup"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -425,6 +427,99 @@ zone_halt (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
     return ret;
   unmount_rootfs (rt, id);
   return 0;
+}
+
+/* The cgroup (v2) of the systemd service we run in, below /sys/fs/cgroup ("/system.slice/...
+   /zone@web.service"); NULL when we are not a service's process. */
+static char *
+own_service_cgroup (void)
+{
+  cleanup_free char *text = NULL;
+  char *line, *end;
+
+  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &text, NULL, NULL) < 0 || strncmp (text, "0::/", 4) != 0)
+    return NULL;
+  line = text + 3;
+  end = line + strcspn (line, "\n");
+  *end = '\0';
+  if (end - line < 9 || strcmp (end - 8, ".service") != 0)
+    return NULL;
+  return xstrdup (line);
+}
+
+/* Inside the unit's own (delegated) cgroup: we move to SERVICE/supervisor, the zone gets
+   SERVICE/zone (cgroup v2 allows processes only in leaves of a tree with controllers). */
+static int
+enter_service_cgroup (const char *service, char **zone_cgroup, zerr **err)
+{
+  cleanup_free char *sup = NULL, *procs = NULL;
+  char pid[32];
+
+  if (asprintf (&sup, CGROUP_ROOT_DIR "%s/supervisor", service) < 0 || asprintf (&procs, "%s/cgroup.procs", sup) < 0
+      || asprintf (zone_cgroup, "%s/zone", service) < 0)
+    abort ();
+  if (mkdir (sup, 0755) < 0 && errno != EEXIST)
+    return zerr_sys (err, "make `%s` (does the unit have Delegate=yes?)", sup);
+  snprintf (pid, sizeof pid, "%d", getpid ());
+  return write_file_at (AT_FDCWD, procs, pid, strlen (pid), 0644, err);
+}
+
+/* How the zone's readiness reaches systemd: "container" (the zone's process sends READY=1 on
+   the socket it is given) or "started" (zone sends it once the process runs); the definition's
+   org.zone.notify, else "started". */
+static const char *
+notify_mode (const struct zone_runtime *rt, const char *id, const char *given)
+{
+  cleanup_free char *file = def_file (rt, id, "config.json"), *text = NULL;
+
+  if (given)
+    return given;
+  if (read_file_at (AT_FDCWD, file, &text, NULL, NULL) == 0 && strstr (text, "\"org.zone.notify\": \"container\""))
+    return "container";
+  return "started";
+}
+
+int
+zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, int *exit_code, zerr **err)
+{
+  cleanup_free char *tmpl = defined_template (rt, id), *dir = sub (rt, "zones", id), *service = NULL;
+  cleanup_free char *cgroup = NULL;
+  cleanup_state struct zone_state *st = NULL;
+  struct zone_runtime r = *rt;
+  struct zone_create_opts o = { .bundle = dir };
+  const char *mode = notify_mode (rt, id, notify);
+  bool systemd = getenv ("NOTIFY_SOCKET") != NULL;
+  zerr *e = NULL;
+  int ret;
+
+  if (tmpl == NULL)
+    return zerr_set (err, ENOENT, "start --foreground: `%s` is not a zone defined from a template here", id);
+  if (strcmp (mode, "container") != 0 && strcmp (mode, "started") != 0)
+    return zerr_set (err, EINVAL, "--notify: `%s` is not container or started", mode);
+  /* What a create --template or a crash left is made anew here, so that its init is our child. */
+  if (zone_get_state (rt, id, &st, &e) == 0)
+    {
+      if (strcmp (st->status, "running") == 0 || strcmp (st->status, "paused") == 0)
+        return zerr_set (err, EBUSY, "start: `%s` is %s already", id, st->status);
+      if ((ret = zone_delete (rt, id, true, err)) < 0)
+        return ret;
+    }
+  zerr_free (&e);
+  o.notify = systemd && strcmp (mode, "container") == 0;
+  o.notify_started = systemd && strcmp (mode, "started") == 0;
+  /* Under a unit with --systemd-cgroup the zone lives in the unit's own cgroup. */
+  if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD && (service = own_service_cgroup ()))
+    {
+      if ((ret = enter_service_cgroup (service, &cgroup, err)) < 0)
+        return ret;
+      r.cgroup_manager = ZONE_CGROUP_CGROUPFS;
+      o.cgroups_path = cgroup;
+    }
+  if ((ret = mount_rootfs (rt, id, tmpl, err)) < 0)
+    return ret;
+  ret = zone_run (&r, id, &o, exit_code, err);
+  unmount_rootfs (rt, id);
+  return ret;
 }
 
 static char *

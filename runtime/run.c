@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "pid.h"
 #include "terminal.h"
+#include "notify.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
@@ -44,9 +45,10 @@ copy_window_size (int from, int to)
     ioctl (to, TIOCSWINSZ, &ws);
 }
 
-/* Until the init exits: forward signals, and with a terminal relay stdin to it and it to stdout. */
+/* Until the init exits: forward signals, with a terminal relay stdin to it and it to stdout, and
+   pass on what the zone says on its sd_notify socket (notify_fd, or -1). */
 int
-wait_foreground (pid_t pid, int pidfd, int master, int *exit_code, zerr **err)
+wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code, zerr **err)
 {
   cleanup_close int sfd = -1;
   struct termios saved;
@@ -72,13 +74,15 @@ wait_foreground (pid_t pid, int pidfd, int master, int *exit_code, zerr **err)
     }
   for (;;)
     {
-      struct pollfd pfd[4] = {
+      struct pollfd pfd[5] = {
         { .fd = sfd, .events = POLLIN },
         { .fd = pidfd, .events = POLLIN },
         { .fd = master, .events = POLLIN },
         { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+        { .fd = notify_fd, .events = POLLIN },
       };
-      if (poll (pfd, 4, -1) < 0)
+      bool ready = false;
+      if (poll (pfd, 5, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -105,6 +109,8 @@ wait_foreground (pid_t pid, int pidfd, int master, int *exit_code, zerr **err)
           if (!raw)
             write_all (master, "\x04", 1);
         }
+      if (pfd[4].revents & POLLIN)
+        notify_relay (notify_fd, &ready);
       if (pfd[1].revents & POLLIN)
         break;
     }
@@ -122,12 +128,22 @@ wait_foreground (pid_t pid, int pidfd, int master, int *exit_code, zerr **err)
   return 0;
 }
 
+/* The zone's sd_notify socket, in its state directory (bind-mounted into it at create). */
+static int
+listen_for_zone (const struct zone_runtime *rt, const char *id, zerr **err)
+{
+  cleanup_free char *dir = NULL;
+  if (asprintf (&dir, "%s/%s/notify", rt->root, id) < 0)
+    abort ();
+  return notify_listen (dir, err);
+}
+
 int
 zone_run (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o, int *exit_code,
           zerr **err)
 {
   struct create_result res = { .pid = -1, .pidfd = -1 };
-  cleanup_close int pidfd = -1, master = -1, ours = -1, theirs = -1;
+  cleanup_close int pidfd = -1, master = -1, ours = -1, theirs = -1, notify_fd = -1;
   int ret;
 
   *exit_code = 0;
@@ -150,6 +166,12 @@ zone_run (const struct zone_runtime *rt, const char *id, const struct zone_creat
       zone_delete (rt, id, true, NULL);
       return ret;
     }
+  /* The zone's sd_notify socket listens before its process runs. */
+  if (o->notify && (notify_fd = listen_for_zone (rt, id, err)) < 0)
+    {
+      zone_delete (rt, id, true, NULL);
+      return notify_fd;
+    }
   ret = zone_start (rt, id, err);
   if (ret < 0)
     {
@@ -158,7 +180,9 @@ zone_run (const struct zone_runtime *rt, const char *id, const struct zone_creat
     }
   if (o->detach)
     return 0;
-  ret = wait_foreground (res.pid, pidfd, master, exit_code, err);
+  if (o->notify_started)
+    notify_send_host ("READY=1", 7);
+  ret = wait_foreground (res.pid, pidfd, master, notify_fd, exit_code, err);
   if (!o->keep)
     {
       zerr *e = NULL;

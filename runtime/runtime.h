@@ -47,6 +47,13 @@ struct zone_create_opts
   int listen_fds; /* from LISTEN_FDS: systemd socket activation passed through */
   /* run only */
   bool detach, keep;
+  /* sd_notify passed through: the zone gets NOTIFY_SOCKET, a socket in its state directory
+     (runtime/notify.h) that whoever waits on the zone listens on */
+  bool notify;
+  /* run in the foreground: zone itself says READY=1 to systemd once the process runs */
+  bool notify_started;
+  /* In place of the config's linux.cgroupsPath (a zone run by a systemd unit: inside the unit) */
+  const char *cgroups_path;
   /* restore: the zone's processes come from CRIU's images instead of a new init */
   const struct zone_restore_opts *restore;
 };
@@ -74,6 +81,11 @@ int zone_boot (const struct zone_runtime *rt, const char *id, zerr **err);
 /* stop, for a defined zone: its processes end, then what it holds while it runs (runtime state,
    cgroup, network, rootfs mount) goes, as at a reboot; the definition and files stay. */
 int zone_halt (const struct zone_runtime *rt, const char *id, int timeout, zerr **err);
+/* start --foreground, for a defined zone (what zone@.service runs): made anew, started, waited
+   for (signals forwarded), halted when its process ends; exit_code is the process's.  Under
+   systemd its readiness goes to NOTIFY_SOCKET (notify: "container" or "started", NULL: the
+   definition's org.zone.notify), and with --systemd-cgroup it runs in the unit's own cgroup. */
+int zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, int *exit_code, zerr **err);
 /* Remove a defined zone's definition, rootfs mount and (unless keep_data) its files. */
 int zone_undefine (const struct zone_runtime *rt, const char *id, bool keep_data, zerr **err);
 /* Append the defined zones that have no runtime state, as stopped. */

@@ -13,7 +13,7 @@
 
 const char *const zone_definition_options[] = {
   "net", "bridge", "subnet", "publish", "address", "memory", "cpu-weight", "cpu-cap", "cpu-reserve", "pids-limit", "env",
-  "volume", "hostname", "user", "workdir", "read-only", "memory-merge", NULL,
+  "volume", "hostname", "user", "workdir", "read-only", "memory-merge", "notify", NULL,
 };
 
 /* The capabilities Docker and podman give a container: enough for ordinary services (their own
@@ -261,6 +261,12 @@ zone_definition_set (struct zone_definition *d, const char *option, const char *
         return bad (err, option, value, "is not an IPv4 subnet (ADDRESS/PREFIX, prefix 8 to 30)");
       replace (&d->subnet, value);
     }
+  else if (strcmp (option, "notify") == 0)
+    {
+      if (strcmp (value, "container") && strcmp (value, "started"))
+        return bad (err, option, value, "is not container or started");
+      replace (&d->notify, value);
+    }
   else if (strcmp (option, "address") == 0)
     {
       if (inet_pton (AF_INET, value, &a) != 1)
@@ -484,6 +490,7 @@ zone_definition_config (const struct zone_definition *d, const char *id, const c
   annotation (&sb, &first, "org.zone.cpu.cap", d->cpu_cap);
   annotation (&sb, &first, "org.zone.cpu.reserve", d->cpu_reserve);
   annotation (&sb, &first, "org.zone.memory.merge", d->memory_merge ? "true" : NULL);
+  annotation (&sb, &first, "org.zone.notify", d->notify);
   strbuf_append (&sb, "\n  },\n");
   linux_json (&sb, d);
   strbuf_append (&sb, "}\n");
@@ -504,6 +511,7 @@ zone_definition_free (struct zone_definition *d)
   free (d->net);
   free (d->address);
   free (d->bridge);
+  free (d->notify);
   free (d->subnet);
   free (d->ports);
   free (d->cpu_weight);

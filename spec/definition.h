@@ -21,6 +21,7 @@ struct zone_definition
   char *net;     /* "bridge" or "none"; NULL: none */
   char *address; /* IPv4, with --net bridge */
   char *bridge, *subnet; /* org.zone.net.bridge and .subnet */
+  char *notify;          /* org.zone.notify: container or started (zone@.service) */
   char *ports;   /* org.zone.net.ports: the --publish values joined by commas */
   bool memory_set, pids_set, user_set, read_only, memory_merge;
   long long memory, pids_limit;

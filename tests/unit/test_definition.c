@@ -46,6 +46,7 @@ test_every_option (void)
     { "env", "A=1" },             { "env", "B=two words" },   { "volume", "/srv/data:/data" },
     { "volume", "/etc/x:/x:ro" }, { "hostname", "web-1" },    { "user", "1000:1001" },
     { "workdir", "/srv" },        { "read-only", NULL },      { "memory-merge", NULL },
+    { "notify", "container" },
   };
   char *args[] = { "httpd", "-f", "-p", "80" };
   struct zone_definition d = { 0 };
@@ -76,6 +77,7 @@ test_every_option (void)
   CHECK (strcmp (annotation (c, "org.zone.cpu.cap"), "0.5") == 0);
   CHECK (strcmp (annotation (c, "org.zone.cpu.reserve"), "0.25") == 0);
   CHECK (strcmp (annotation (c, "org.zone.memory.merge"), "true") == 0);
+  CHECK (strcmp (annotation (c, "org.zone.notify"), "container") == 0);
   CHECK (strstr (json, "\"memory\": { \"limit\": 67108864 }") != NULL);
   CHECK (strstr (json, "\"pids\": { \"limit\": 50 }") != NULL);
   CHECK (has (c->process->env, "A=1") && has (c->process->env, "B=two words"));
@@ -147,7 +149,7 @@ test_bad_values (void)
     { "user", "root" },          { "user", "1:" },             { "user", "1:g" },
     { "workdir", "srv" },        { "nosuch", "1" },
     { "bridge", "a/b" },         { "bridge", "waytoolongbridgename" }, { "subnet", "10.0.0.0" },
-    { "subnet", "10.0.0.0/31" }, { "subnet", "10.0.0/24" },
+    { "subnet", "10.0.0.0/31" }, { "subnet", "10.0.0/24" },  { "notify", "ready" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
