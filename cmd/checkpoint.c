@@ -187,11 +187,12 @@ cmd_clone (int argc, char **argv)
 int
 cmd_migrate (int argc, char **argv)
 {
-  enum { ROOT = 256, BUNDLE, ZONE, PRE, TMP };
+  enum { ROOT = 256, BUNDLE, ZONE, PRE, TMP, LAZYM, PORT };
   static const struct option opts[] = {
     { "remote-root", required_argument, NULL, ROOT }, { "remote-bundle", required_argument, NULL, BUNDLE },
     { "remote-zone", required_argument, NULL, ZONE }, { "ssh-option", required_argument, NULL, 'o' },
     { "pre-dumps", required_argument, NULL, PRE }, { "tmp-dir", required_argument, NULL, TMP },
+    { "lazy-pages", no_argument, NULL, LAZYM }, { "page-server-port", required_argument, NULL, PORT },
     { NULL, 0, NULL, 0 },
   };
   struct zone_migrate_opts o = { .pre_dumps = 2 };
@@ -208,6 +209,12 @@ cmd_migrate (int argc, char **argv)
       case BUNDLE: o.remote_bundle = optarg; break;
       case ZONE: o.remote_zone = optarg; break;
       case TMP: o.tmp_dir = optarg; break;
+      case LAZYM: o.lazy_pages = true; break;
+      case PORT:
+        if (strtol (optarg, &end, 10) < 1 || strtol (optarg, NULL, 10) > 65535 || *end)
+          return usage_error ("migrate: --page-server-port `%s`: a port from 1 to 65535", optarg);
+        o.page_server_port = optarg;
+        break;
       case 'o':
         if (o.n_ssh_options == sizeof ssh_options / sizeof ssh_options[0])
           return usage_error ("migrate: too many --ssh-option (%s)", "64 at most");

@@ -193,7 +193,7 @@ print_command_help (const char *cmd)
                  "[--manage-cgroups-mode MODE] [--empty-ns network] [--no-subreaper] [--no-pivot] [--lazy-pages]" },
     { "clone", "clone ID NEW-ID [--image-path DIR]" },
     { "migrate", "migrate ID [USER@]HOST [--remote-root DIR] [--remote-bundle DIR] [--remote-zone PATH] "
-                 "[--ssh-option|-o OPTION]... [--pre-dumps N] [--tmp-dir DIR]" },
+                 "[--ssh-option|-o OPTION]... [--pre-dumps N] [--tmp-dir DIR] [--lazy-pages [--page-server-port P]]" },
   };
   for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++)
     if (strcmp (usage[i][0], cmd) == 0)

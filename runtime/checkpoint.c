@@ -32,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUILT_CRIU "/opt/zone/criu-4.1.1-1/sbin/criu"
@@ -54,7 +55,7 @@ criu_on_path (void)
 }
 
 /* --criu, else criu on PATH, else the one scripts/install-criu builds. */
-static const char *
+const char *
 criu_path (const struct zone_runtime *rt)
 {
   if (rt->criu)
@@ -128,6 +129,45 @@ run_criu (const char *what, struct argv *a, const char *log, bool keep_stdio, in
     first_error (log, line, sizeof line);
     return zerr_set (err, EIO, "%s: criu failed: %s (log: %s)", what, line, log);
   }
+}
+
+int
+checkpoint_lazy_daemon (const struct zone_runtime *rt, const char *images_dir, const char *work_dir,
+                        const char *address, const char *port, pid_t *pid, zerr **err)
+{
+  cleanup_argv struct argv a = { 0 };
+
+  argv_push (&a, "%s", criu_path (rt));
+  argv_push (&a, "lazy-pages");
+  argv_push (&a, "--page-server");
+  argv_push (&a, "--address=%s", address);
+  argv_push (&a, "--port=%s", port);
+  argv_push (&a, "--images-dir=%s", images_dir);
+  argv_push (&a, "--work-dir=%s", work_dir);
+  argv_push (&a, "--log-file=lazy-pages.log");
+  argv_push (&a, "-v4");
+  *pid = fork ();
+  if (*pid < 0)
+    return zerr_sys (err, "lazy-pages: fork");
+  if (*pid == 0)
+    {
+      int null = open ("/dev/null", O_RDWR);
+      for (int fd = 0; fd < 3 && null >= 0; fd++)
+        dup2 (null, fd);
+      execvp (a.v[0], a.v);
+      _exit (127);
+    }
+  /* The restore connects to the daemon's socket in the work directory: wait for it. */
+  {
+    cleanup_free char *sock = path_join (work_dir, "lazy-pages.socket");
+    for (int i = 0; i < 500 && access (sock, F_OK) < 0; i++)
+      {
+        if (waitpid (*pid, NULL, WNOHANG) == *pid)
+          return zerr_set (err, EIO, "lazy-pages: criu exited (log: %s/lazy-pages.log)", work_dir);
+        nanosleep (&(struct timespec){ 0, 10000000 }, NULL);
+      }
+  }
+  return 0;
 }
 
 bool
@@ -470,7 +510,7 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   if (ret == 0)
     ret = run_criu ("checkpoint", &a, log, false, -1, -1, err);
   argv_free (&a);
-  if (ret < 0 || o->leave_running || o->pre_dump)
+  if (ret < 0 || o->leave_running || o->pre_dump || o->keep_state)
     return ret;
   /* The processes are gone: the zone goes too, as with runc (restore makes it again). */
   close (dirfd);

@@ -23,7 +23,8 @@ struct zone_checkpoint_opts
   const char *parent_path, *page_server;
   struct criu_flags criu;
   bool leave_running, pre_dump, auto_dedup;
-  int status_fd; /* -1: none */
+  bool keep_state; /* the processes go, the zone's state stays for the caller (migrate) */
+  int status_fd;   /* -1: none */
 };
 
 /* runc's restore flags beyond those of create. */
@@ -46,6 +47,15 @@ int zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct
    *exit_code. A failed restore leaves nothing behind. */
 int zone_restore (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
                   const struct zone_restore_opts *r, int *exit_code, zerr **err);
+
+/* The criu command zone runs: --criu, else criu on the PATH, else the one install-criu built. */
+const char *criu_path (const struct zone_runtime *rt);
+
+/* Start `criu lazy-pages` in the background: it fetches the pages of the images in images_dir
+   from the page server at address:port for a `restore --lazy-pages` with the same work_dir;
+   *pid is the daemon. */
+int checkpoint_lazy_daemon (const struct zone_runtime *rt, const char *images_dir, const char *work_dir,
+                            const char *address, const char *port, pid_t *pid, zerr **err);
 
 /* Whether the kernel tracks the pages a process dirties (soft-dirty bits), which pre-dumps and
    dumps on top of them need. */

@@ -39,6 +39,8 @@ struct migration
   char *remote_dir;       /* there: the images */
   bool remote_bundle_made;
   bool master;            /* the ssh control master runs */
+  pid_t dump;             /* post-copy: the final dump, serving the zone's memory; or 0 */
+  pid_t local_daemon;     /* post-copy restored here again: our lazy-pages daemon; or 0 */
   bool keep;              /* the images are all there is of the zone now */
   int pre_dumps;          /* o->pre_dumps, or 0 where the kernel tracks no dirty pages */
 };
@@ -302,6 +304,12 @@ clean_remote (struct migration *m, bool failed)
   free (s.buf);
 }
 
+static const char *
+lazy_port (const struct migration *m)
+{
+  return m->o->page_server_port ? m->o->page_server_port : "27700";
+}
+
 /* Restore the zone there from the final images, detached, its stdio /dev/null (the caller's
    cannot follow it); the error line is zone's own, from its log. */
 static int
@@ -312,11 +320,25 @@ restore_remote (struct migration *m, zerr **err)
 
   strbuf_append (&s, "d=");
   strbuf_append_shell_word (&s, m->remote_dir);
-  strbuf_append (&s, "; ");
+  strbuf_append (&s, "; c=");
+  strbuf_append_shell_word (&s, criu_path (m->rt));
+  /* The same criu there as here when it has it (then zone there is told so), else its own. */
+  strbuf_append (&s, "; if command -v \"$c\" > /dev/null; then set -- --criu \"$c\"; else c=criu; set --; fi\n");
+  if (m->o->lazy_pages)
+    {
+      /* The pages come from the source's page server (the address ssh came from) as the zone
+         touches them, through a lazy-pages daemon beside the restore (the same work dir). */
+      strbuf_append (&s, "mkdir -p \"$d.log\"; setsid \"$c\" lazy-pages --page-server --address \"${SSH_CLIENT%% *}\" --port ");
+      strbuf_append_shell_word (&s, lazy_port (m));
+      strbuf_append (&s, " --images-dir \"$d/final\" --work-dir \"$d.log\" --log-file lazy-pages.log -v4"
+                         " < /dev/null > /dev/null 2>&1 &\n"
+                         "for i in $(seq 500); do [ -S \"$d.log/lazy-pages.socket\" ] && break; sleep 0.01; done\n");
+    }
   strbuf_append_shell_word (&s, m->o->remote_zone ? m->o->remote_zone : "zone");
-  strbuf_append (&s, " --root ");
+  strbuf_append (&s, " \"$@\" --root ");
   strbuf_append_shell_word (&s, m->o->remote_root ? m->o->remote_root : m->rt->root);
-  strbuf_append (&s, " --log \"$d/zone.log\" restore -d --tcp-established --bundle ");
+  strbuf_append (&s, m->o->lazy_pages ? " --log \"$d/zone.log\" restore -d --tcp-established --lazy-pages --bundle "
+                                      : " --log \"$d/zone.log\" restore -d --tcp-established --bundle ");
   strbuf_append_shell_word (&s, m->remote_bundle);
   /* CRIU's log beside the images, not with them: it stays there when the restore fails. */
   strbuf_append (&s, " --image-path \"$d/final\" --work-path \"$d.log\" ");
@@ -417,15 +439,22 @@ switch_over (struct migration *m, double t0, zerr **err)
       return 0;
     }
   {
-    /* Back here, from the same images: the zone runs on where it was. */
+    /* Back here, from the same images: the zone runs on where it was (after a post-copy dump,
+       its pages come from our own page server, as they would have gone there). */
     struct zone_create_opts create = { .bundle = m->bundle, .detach = true };
-    struct zone_restore_opts restore = { .image_path = final, .criu = { .tcp_established = true } };
+    struct zone_restore_opts restore = { .image_path = final,
+                                         .criu = { .tcp_established = true, .lazy_pages = m->o->lazy_pages } };
     zerr *again = NULL;
     cleanup_free char *why = xstrdup ((*err)->msg);
-    int code = (*err)->code;
+    int code = (*err)->code, r = 0;
 
     zerr_free (err);
-    if (zone_restore (m->rt, m->id, &create, &restore, NULL, &again) == 0)
+    if (m->o->lazy_pages)
+      {
+        zone_delete (m->rt, m->id, true, NULL);
+        r = checkpoint_lazy_daemon (m->rt, final, final, "127.0.0.1", lazy_port (m), &m->local_daemon, &again);
+      }
+    if (r == 0 && zone_restore (m->rt, m->id, &create, &restore, NULL, &again) == 0)
       return zerr_set (err, code, "%s; `%s` runs here again", why, m->id);
     ret = zerr_set (err, code, "%s; restoring `%s` here failed too (%s): its images are kept in %s", why, m->id,
                     again->msg, m->images);
@@ -433,6 +462,81 @@ switch_over (struct migration *m, double t0, zerr **err)
     m->keep = true;
     return ret;
   }
+}
+
+/* Post-copy's final dump, in a child of ours: it dumps the zone without its memory, which it
+   then serves on the page server port until the restore has fetched all of it (CRIU's lazy
+   pages). Returns once the dump says it serves (its status fd), the zone's processes gone. */
+static int
+lazy_dump (struct migration *m, struct zone_checkpoint_opts *final, zerr **err)
+{
+  cleanup_free char *server = NULL, *errfile = path_join (m->dir, "lazy-dump.err");
+  int p[2];
+  char byte;
+  ssize_t n;
+
+  if (asprintf (&server, "0.0.0.0:%s", lazy_port (m)) < 0)
+    abort ();
+  if (pipe (p) < 0)
+    return zerr_sys (err, "migrate: pipe");
+  final->criu.lazy_pages = true;
+  final->page_server = server;
+  final->status_fd = p[1];
+  final->keep_state = true;
+  m->dump = fork ();
+  if (m->dump < 0)
+    return zerr_sys (err, "migrate: fork");
+  if (m->dump == 0)
+    {
+      zerr *e = NULL;
+      close (p[0]);
+      if (zone_checkpoint (m->rt, m->id, final, &e) < 0)
+        {
+          write_file_at (AT_FDCWD, errfile, e->msg, strlen (e->msg), 0600, NULL);
+          _exit (1);
+        }
+      _exit (0);
+    }
+  close (p[1]);
+  do
+    n = read (p[0], &byte, 1);
+  while (n < 0 && errno == EINTR);
+  close (p[0]);
+  if (n == 1)
+    return 0;
+  /* The dump ended without serving: its error. */
+  waitpid (m->dump, NULL, 0);
+  m->dump = 0;
+  {
+    cleanup_free char *msg = NULL;
+    if (read_file_at (AT_FDCWD, errfile, &msg, NULL, NULL) == 0)
+      return zerr_set (err, EIO, "migrate: final dump: %s", msg);
+  }
+  return zerr_set (err, EIO, "migrate: the final dump did not start serving the zone's memory");
+}
+
+/* Wait for the post-copy dump to have served every page (and our own lazy-pages daemon, if the
+   zone was restored here again). */
+static int
+lazy_dump_end (struct migration *m, zerr **err)
+{
+  int status = 0;
+
+  if (m->dump > 0)
+    {
+      while (waitpid (m->dump, &status, 0) < 0 && errno == EINTR)
+        ;
+      m->dump = 0;
+      if (!(WIFEXITED (status) && WEXITSTATUS (status) == 0) && err)
+        return zerr_set (err, EIO, "migrate: the page server ended before every page went over (log: %s/images/final/dump.log)",
+                         m->dir);
+    }
+  if (m->local_daemon > 0)
+    {
+      waitpid (m->local_daemon, NULL, 0);
+      m->local_daemon = 0;
+    }
+  return 0;
 }
 
 int
@@ -473,14 +577,24 @@ zone_migrate (const struct zone_runtime *rt, const char *id, const char *dest, c
   final.image_path = final_dir;
   final.parent_path = m.pre_dumps > 0 ? parent : NULL;
   t0 = now_ms ();
-  if ((ret = zone_checkpoint (rt, id, &final, err)) < 0)
+  if (o->lazy_pages)
+    ret = lazy_dump (&m, &final, err);
+  else
+    ret = zone_checkpoint (rt, id, &final, err);
+  if (ret < 0)
     goto fail;
   if ((ret = switch_over (&m, t0, err)) < 0)
     goto fail;
+  /* Post-copy: here only once every page has gone over; then the zone is no longer ours. */
+  if ((ret = lazy_dump_end (&m, err)) < 0)
+    goto fail;
+  if (o->lazy_pages)
+    zone_delete (rt, id, true, NULL);
   clean_remote (&m, false);
   goto out;
 
 fail:
+  lazy_dump_end (&m, NULL);
   clean_remote (&m, true);
 out:
   stop_master (&m);

@@ -15,6 +15,8 @@ struct zone_migrate_opts
   size_t n_ssh_options;
   const char *tmp_dir;       /* the images' directory on both sides; default /var/tmp */
   int pre_dumps;             /* rounds of pre-copy before the final dump */
+  bool lazy_pages;           /* post-copy: the final dump serves the memory from here */
+  const char *page_server_port; /* where it serves it (default 27700) */
 };
 
 /* Move running zone id to dest (what ssh takes: [user@]host): it runs there when this returns

@@ -103,7 +103,8 @@ install_unit() {
   [[ "$cg" == */"$UNIT@web1.service/zone" ]]
   # the unit's accounting sees the zone; its limit is the zone's own
   [ "$(cat /sys/fs/cgroup$cg/memory.max)" = 67108864 ]
-  systemctl status "$UNIT@web1" | grep -q "sh -c trap"
+  [ "$cg" = "$(systemctl show -P ControlGroup "$UNIT@web1")/zone" ]
+  [ "$(systemctl show -P MemoryCurrent "$UNIT@web1")" -gt 0 ]
   systemctl stop "$UNIT@web1"
   [ "$(systemctl is-active "$UNIT@web1" || true)" = inactive ]
   [ ! -e "$ZROOT/web1" ]
