@@ -33,6 +33,8 @@ int cmd_clone (int argc, char **argv);
 int cmd_migrate (int argc, char **argv);
 int cmd_template (int argc, char **argv);
 int cmd_create_template (int argc, char **argv);
+int cmd_export (int argc, char **argv);
+int cmd_import (int argc, char **argv);
 /* Whether create's arguments name --template (a person's zone, runtime/persist.c). */
 bool create_names_template (int argc, char **argv);
 

@@ -125,3 +125,25 @@ cmd_create_template (int argc, char **argv)
   ret = zone_create_from_template (&runtime, id, tmpl, config, &o, &err);
   return ret < 0 ? fail (&err) : 0;
 }
+
+int
+cmd_export (int argc, char **argv)
+{
+  zerr *err = NULL;
+  if (argc != 3 || argv[1][0] == '-')
+    return usage_error ("export: %s", "give ID FILE (zone export ID FILE.tar.gz)");
+  return zone_export (&runtime, argv[1], argv[2], &err) < 0 ? fail (&err) : 0;
+}
+
+int
+cmd_import (int argc, char **argv)
+{
+  cleanup_free char *id = NULL;
+  zerr *err = NULL;
+  if (argc < 2 || argc > 3 || argv[1][0] == '-')
+    return usage_error ("import: %s", "give FILE [ID]");
+  if (zone_import (&runtime, argv[1], argc == 3 ? argv[2] : NULL, &id, &err) < 0)
+    return fail (&err);
+  printf ("%s\n", id);
+  return 0;
+}

@@ -137,6 +137,7 @@ print_help (void)
          "  governor      keep every zone to its CPU share: weight, cap, reserve, baseline/burst\n"
          "                (--interval 100ms; --once [--json]: one tick and a report)\n"
          "  template add NAME SOURCE | list | rm NAME   root filesystems zones are made from\n"
+         "  export ID FILE, import FILE [ID]   a defined zone (stopped) as one archive, and back\n"
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
          "  features      print what this runtime supports (runtime-spec features.md)\n\n"
          "global options:\n"
@@ -168,6 +169,8 @@ print_command_help (const char *cmd)
     { "stop", "stop ID [--timeout|-t SECONDS]" },
     { "delete", "delete ID [--force|-f] [--keep-data]" },
     { "template", "template add NAME DIR|ARCHIVE | template list | template rm NAME" },
+    { "export", "export ID FILE (a defined zone that does not run: its definition and files)" },
+    { "import", "import FILE [ID] (a zone export, on a host with its template)" },
     { "list", "list [--format|-f table|json] [--quiet|-q]" },
     { "spec", "spec [--bundle|-b DIR] [--rootless]" },
     { "features", "features" },
@@ -807,6 +810,10 @@ main (int argc, char **argv)
     return cmd_migrate (argc, argv);
   if (strcmp (cmd, "template") == 0)
     return cmd_template (argc, argv);
+  if (strcmp (cmd, "export") == 0)
+    return cmd_export (argc, argv);
+  if (strcmp (cmd, "import") == 0)
+    return cmd_import (argc, argv);
   if (strcmp (cmd, "help") == 0)
     {
       print_help ();

@@ -522,6 +522,158 @@ zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, i
   return ret;
 }
 
+int
+zone_export (const struct zone_runtime *rt, const char *id, const char *file, zerr **err)
+{
+  cleanup_free char *dir = sub (rt, "zones", id), *tmpl = defined_template (rt, id);
+  cleanup_state struct zone_state *st = NULL;
+  cleanup_argv struct argv a = { 0 };
+  zerr *e = NULL;
+
+  if (tmpl == NULL)
+    return zerr_set (err, ENOENT, "export: `%s` is not a zone defined from a template here", id);
+  if (zone_get_state (rt, id, &st, &e) == 0 && strcmp (st->status, "stopped") != 0 && strcmp (st->status, "created") != 0)
+    return zerr_set (err, EBUSY, "export: `%s` is %s: stop it first", id, st->status);
+  zerr_free (&e);
+  {
+    cleanup_free char *idf = path_join (dir, "id");
+    int ret = write_file_at (AT_FDCWD, idf, id, strlen (id), 0600, err);
+    if (ret < 0)
+      return ret;
+  }
+  /* The definition and the zone's own files (whiteouts and overlay xattrs included); tar
+     compresses as FILE's suffix says. */
+  argv_push (&a, "tar");
+  argv_push (&a, "-C");
+  argv_push (&a, "%s", dir);
+  argv_push (&a, "--numeric-owner");
+  argv_push (&a, "--xattrs");
+  argv_push (&a, "--xattrs-include=*");
+  argv_push (&a, "-caf");
+  argv_push (&a, "%s", file);
+  argv_push (&a, "id");
+  argv_push (&a, "config.json");
+  argv_push (&a, "template");
+  argv_push (&a, "upper");
+  return run_tool ("export", &a, err);
+}
+
+/* A copy under another id gets an address of its own: the pinned one is the original's. */
+static void
+unpin_address (const char *config)
+{
+  static const char key_text[] = "\"org.zone.net.address\"";
+  cleanup_free char *text = NULL;
+  char *key, *value, *end, *from, *to;
+
+  if (read_file_at (AT_FDCWD, config, &text, NULL, NULL) < 0 || (key = strstr (text, key_text)) == NULL
+      || (value = strchr (key + strlen (key_text), '"')) == NULL || (end = strchr (value + 1, '"')) == NULL)
+    return;
+  from = key;
+  to = end + 1;
+  while (*to == ' ' || *to == '\n')
+    to++;
+  if (*to == ',')
+    to++; /* "key": "value", */
+  else
+    {
+      /* the last member: the comma before it goes */
+      while (from > text && (from[-1] == ' ' || from[-1] == '\n'))
+        from--;
+      if (from > text && from[-1] == ',')
+        from--;
+    }
+  memmove (from, to, strlen (to) + 1);
+  write_file_atomic (config, text, strlen (text), 0600, NULL);
+}
+
+int
+zone_import (const struct zone_runtime *rt, const char *file, const char *new_id, char **id_out, zerr **err)
+{
+  cleanup_free char *zones = sub (rt, "zones", NULL), *tmp = NULL, *tmpl = NULL, *f = NULL, *dir = NULL;
+  cleanup_free char *old_id = NULL;
+  cleanup_argv struct argv a = { 0 };
+  const char *id;
+  int ret, lock;
+
+  if ((ret = mkdir_p (zones, 0700, err)) < 0)
+    return ret;
+  if (asprintf (&tmp, "%s/.import.XXXXXX", zones) < 0)
+    abort ();
+  if (mkdtemp (tmp) == NULL)
+    return zerr_sys (err, "import: make `%s`", tmp);
+  argv_push (&a, "tar");
+  argv_push (&a, "-C");
+  argv_push (&a, "%s", tmp);
+  argv_push (&a, "--numeric-owner");
+  argv_push (&a, "--xattrs");
+  argv_push (&a, "--xattrs-include=*");
+  argv_push (&a, "-xf");
+  argv_push (&a, "%s", file);
+  f = path_join (tmp, "template");
+  if ((ret = run_tool ("import", &a, err)) < 0)
+    goto fail;
+  if (read_file_at (AT_FDCWD, f, &tmpl, NULL, NULL) < 0 || validate_template_name (tmpl, NULL) < 0)
+    {
+      ret = zerr_set (err, EINVAL, "import: `%s` is not an archive of zone export", file);
+      goto fail;
+    }
+  free (f);
+  f = sub (rt, "templates", tmpl);
+  if (access (f, F_OK) < 0)
+    {
+      ret = zerr_set (err, ENOENT, "import: the zone needs template `%s`, which this host does not have (zone template add %s ...)",
+                      tmpl, tmpl);
+      goto fail;
+    }
+  /* The id: the one given, else the one it was exported as. */
+  id = new_id;
+  if (id == NULL)
+    {
+      cleanup_free char *idf = path_join (tmp, "id");
+      if (read_file_at (AT_FDCWD, idf, &old_id, NULL, NULL) == 0)
+        old_id[strcspn (old_id, "\n")] = '\0';
+      id = old_id;
+    }
+  if (id == NULL || (ret = store_validate_id (id, err)) < 0)
+    {
+      ret = id ? ret : zerr_set (err, EINVAL, "import: give the zone's id: zone import FILE ID");
+      goto fail;
+    }
+  if (new_id)
+    {
+      cleanup_free char *cfg = path_join (tmp, "config.json");
+      unpin_address (cfg);
+    }
+  {
+    cleanup_free char *root = realpath (rt->root, NULL), *rf = path_join (tmp, "root");
+    const char *r = root ? root : rt->root;
+    if ((ret = write_file_at (AT_FDCWD, rf, r, strlen (r), 0600, err)) < 0)
+      goto fail;
+  }
+  for (size_t i = 0; i < 2; i++)
+    {
+      cleanup_free char *d = path_join (tmp, i ? "work" : "rootfs");
+      mkdir (d, 0755);
+    }
+  if ((lock = lock_state_dir (rt, err)) < 0)
+    {
+      ret = lock;
+      goto fail;
+    }
+  dir = sub (rt, "zones", id);
+  if (zone_exists (rt, id) || rename (tmp, dir) < 0)
+    ret = zerr_set (err, EEXIST, "import: zone `%s` exists here already (zone import FILE NEW-ID)", id);
+  close (lock);
+  if (ret < 0)
+    goto fail;
+  *id_out = xstrdup (id);
+  return 0;
+fail:
+  remove_tree (tmp, NULL);
+  return ret;
+}
+
 static char *
 mtime_rfc3339 (const char *path)
 {

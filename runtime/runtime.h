@@ -86,6 +86,11 @@ int zone_halt (const struct zone_runtime *rt, const char *id, int timeout, zerr 
    systemd its readiness goes to NOTIFY_SOCKET (notify: "container" or "started", NULL: the
    definition's org.zone.notify), and with --systemd-cgroup it runs in the unit's own cgroup. */
 int zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, int *exit_code, zerr **err);
+/* A defined zone that does not run, as one archive (its definition and its own files; FILE's
+   suffix picks the compression), and back on a host that has its template: *id is the zone
+   (new_id, else the id it had; under a new id it leaves the pinned address behind). */
+int zone_export (const struct zone_runtime *rt, const char *id, const char *file, zerr **err);
+int zone_import (const struct zone_runtime *rt, const char *file, const char *new_id, char **id, zerr **err);
 /* Remove a defined zone's definition, rootfs mount and (unless keep_data) its files. */
 int zone_undefine (const struct zone_runtime *rt, const char *id, bool keep_data, zerr **err);
 /* Append the defined zones that have no runtime state, as stopped. */

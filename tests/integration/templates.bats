@@ -235,3 +235,48 @@ answer() {
   run zone create bad
   [ "$status" -eq 1 ] && [[ "$output" == *"annotations.org.zone.memory.merge: must be true or false"* ]]
 }
+
+@test "export on one root and import on another runs the same zone; a copy under a new id; refusals" {
+  zs template add base "$ZONE_TEST_ROOTFS"
+  zs create ex --template base --net bridge --bridge "$BR" --subnet "$NET.0/24" -e WHO=exported \
+    -- sh -c 'echo "$WHO" >> /log; while :; do sleep 1; done'
+  zs start ex
+  addr=$(zs state ex | jq -r '.annotations["org.zone.net.address"]')
+  wait_for "[ -f $SD/zones/ex/upper/log ]"
+  run zs export ex "$BATS_TEST_TMPDIR/ex.tar.gz"
+  [ "$status" -eq 1 ] && [[ "$output" == *"is running: stop it first"* ]]
+  zs stop ex
+  zs export ex "$BATS_TEST_TMPDIR/ex.tar.gz"
+  # the other "host": a root and state directory of its own, without the template yet
+  other() { "$ZONE_BIN" --root "$BATS_TEST_TMPDIR/root2" --state-dir "$BATS_TEST_TMPDIR/lib2" "$@"; }
+  run other import "$BATS_TEST_TMPDIR/ex.tar.gz"
+  [ "$status" -eq 1 ] && [[ "$output" == *"needs template \`base\`"* ]]
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR/lib2/zones")" ]
+  other template add base "$ZONE_TEST_ROOTFS"
+  [ "$(other import "$BATS_TEST_TMPDIR/ex.tar.gz")" = ex ]
+  [[ "$(other list | grep '^ex ')" == *stopped* ]]
+  other start ex
+  # the same zone, with its address: its file from before, written again by its second boot
+  [ "$(other state ex | jq -r '.annotations["org.zone.net.address"]')" = "$addr" ]
+  wait_for "[ \"\$(other exec ex cat /log | wc -l)\" = 2 ]"
+  [ "$(other exec ex head -1 /log)" = exported ]
+  run other import "$BATS_TEST_TMPDIR/ex.tar.gz"
+  [ "$status" -eq 1 ] && [[ "$output" == *"exists here already"* ]]
+  other delete --force ex
+  other template rm base
+  # a copy here under a new id, beside the original: an address of its own
+  [ "$(zs import "$BATS_TEST_TMPDIR/ex.tar.gz" ex2)" = ex2 ]
+  jq . "$SD/zones/ex2/config.json" > /dev/null
+  zs start ex
+  zs start ex2
+  a2=$(zs state ex2 | jq -r '.annotations["org.zone.net.address"]')
+  [[ "$a2" == "$NET".* ]] && [ "$a2" != "$addr" ]
+  [ "$(zs state ex | jq -r '.annotations["org.zone.net.address"]')" = "$addr" ]
+  wait_for "[ \"\$(zs exec ex2 cat /log | wc -l)\" = 2 ]"
+  zs delete --force ex2
+  zs delete --force ex
+  echo junk > "$BATS_TEST_TMPDIR/junk.tar"
+  run zs import "$BATS_TEST_TMPDIR/junk.tar" j
+  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ -z "$(ls -A "$SD/zones")" ]
+}
