@@ -23,7 +23,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/h
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
 
-.PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench bench-governor bench-checkpoint check check-v2 check-unit check-asan \
+.PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench bench-governor bench-checkpoint bench-density check check-v2 check-unit check-asan \
         check-integration check-engines fuzz clean
 
 all: $(BUILD)/zone
@@ -97,6 +97,13 @@ bench: deps-bench
 	@bench/run
 	@bench/governor
 	@bench/checkpoint
+	@bench/density
+
+# 2,000 idle zones from one template: host memory per zone, time to start them, `zone list`;
+# runc beside it; what KSM merging saves (bench/README.md).
+bench-density: deps-bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/zone
+	@bench/density
 
 # Checkpoint, restore and migration downtime, zone against runc with 64 MiB touched (bench/README.md).
 bench-checkpoint: deps-bench

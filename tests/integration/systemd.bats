@@ -82,6 +82,21 @@ fake_systemd() {
   [ "$status" -eq 1 ] && [[ "$output" == *"is not a zone defined from a template"* ]]
 }
 
+@test "run in the foreground with NOTIFY_SOCKET (a plain bundle, as runc): the zone's READY=1 goes through zone" {
+  fake_systemd
+  cp "$ZONE_TEST_HELPERS/sd-notify" "$TPL/bin/"
+  # runc's default spec: a read-only root
+  cfg --arg r "$TPL" '.root = {path: $r, readonly: true}'
+  set_args sh -c 'sd-notify READY=1; [ "$NOTIFY_SOCKET" = /run/zone-notify/notify.sock ] && echo told'
+  run env NOTIFY_SOCKET="$NOTIFY" "$ZONE_BIN" --root "$ZROOT" run plain
+  [ "$status" -eq 0 ]
+  [ "$output" = told ]
+  wait_for "grep -q '^READY=1' $BATS_TEST_TMPDIR/notified"
+  # without NOTIFY_SOCKET nothing of it: no socket, no variable
+  set_args sh -c 'echo "${NOTIFY_SOCKET:-none}"'
+  [ "$(zone run plain2)" = none ]
+}
+
 # zone@.service as `make install` writes it, run from the build tree with this test's roots.
 install_unit() {
   local top
