@@ -3,6 +3,9 @@
 #include "cmd.h"
 #include "../spec/definition.h"
 #include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#include <fcntl.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -73,6 +76,7 @@ cmd_create_template (int argc, char **argv)
     { "user", required_argument, NULL, 'u' },      { "workdir", required_argument, NULL, 'w' },
     { "read-only", no_argument, NULL, 'r' },       { "pid-file", required_argument, NULL, 'F' },
     { "memory-merge", no_argument, NULL, 'M' },    { "notify", required_argument, NULL, 'y' },
+    { "seccomp", required_argument, NULL, 'S' },
     { NULL, 0, NULL, 0 },
   };
   struct zone_definition d = { 0 };
@@ -103,7 +107,16 @@ cmd_create_template (int argc, char **argv)
           zone_definition_free (&d);
           return bad_flag ("create", argv);
         }
-      if (zone_definition_set (&d, name, optarg, &err) < 0)
+      /* --seccomp FILE: the profile's text (unconfined is a word, not a file) */
+      cleanup_free char *text = NULL;
+      if (c == 'S' && strcmp (optarg, "unconfined") != 0
+          && read_file_at (AT_FDCWD, optarg, &text, NULL, &err) < 0)
+        {
+          zone_definition_free (&d);
+          zerr_wrap (&err, "--seccomp");
+          return fail (&err);
+        }
+      if (zone_definition_set (&d, name, text ? text : optarg, &err) < 0)
         {
           zone_definition_free (&d);
           return fail (&err);

@@ -4,6 +4,8 @@
 #include "../util/strbuf.h"
 #include "../util/units.h"
 
+#include <yajl/yajl_tree.h>
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -13,7 +15,7 @@
 
 const char *const zone_definition_options[] = {
   "net", "bridge", "subnet", "publish", "address", "memory", "cpu-weight", "cpu-cap", "cpu-reserve", "pids-limit", "env",
-  "volume", "hostname", "user", "workdir", "read-only", "memory-merge", "notify", NULL,
+  "volume", "hostname", "user", "workdir", "read-only", "memory-merge", "notify", "seccomp", NULL,
 };
 
 /* The capabilities Docker and podman give a container: enough for ordinary services (their own
@@ -261,6 +263,20 @@ zone_definition_set (struct zone_definition *d, const char *option, const char *
         return bad (err, option, value, "is not an IPv4 subnet (ADDRESS/PREFIX, prefix 8 to 30)");
       replace (&d->subnet, value);
     }
+  else if (strcmp (option, "seccomp") == 0)
+    {
+      /* "unconfined", or the text of a linux.seccomp object (cmd/ reads the file) */
+      if (strcmp (value, "unconfined") != 0)
+        {
+          char msg[256];
+          yajl_val v = yajl_tree_parse (value, msg, sizeof msg);
+          bool object = v && YAJL_IS_OBJECT (v);
+          yajl_tree_free (v);
+          if (!object)
+            return zerr_set (err, EINVAL, "--seccomp: not a JSON object (a linux.seccomp profile, or unconfined)");
+        }
+      replace (&d->seccomp, value);
+    }
   else if (strcmp (option, "notify") == 0)
     {
       if (strcmp (value, "container") && strcmp (value, "started"))
@@ -449,12 +465,21 @@ linux_json (struct strbuf *sb, const struct zone_definition *d)
   strbuf_append (sb, "\n    },\n    \"namespaces\": [\n"
                      "      { \"type\": \"pid\" }, { \"type\": \"network\" }, { \"type\": \"ipc\" },\n"
                      "      { \"type\": \"uts\" }, { \"type\": \"mount\" }, { \"type\": \"cgroup\" }\n    ],\n");
-  strbuf_append (sb, "    \"seccomp\": {\n      \"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
-                     "      \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\", "
-                     "\"SCMP_ARCH_AARCH64\", \"SCMP_ARCH_ARM\"],\n"
-                     "      \"syscalls\": [{ \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1, \"names\": ");
-  json_strings (sb, confined_denied, count (confined_denied));
-  strbuf_append (sb, " }]\n    },\n");
+  if (d->seccomp && strcmp (d->seccomp, "unconfined") != 0)
+    {
+      strbuf_append (sb, "    \"seccomp\": ");
+      strbuf_append (sb, d->seccomp);
+      strbuf_append (sb, ",\n");
+    }
+  else if (d->seccomp == NULL)
+    {
+      strbuf_append (sb, "    \"seccomp\": {\n      \"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
+                         "      \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\", "
+                         "\"SCMP_ARCH_AARCH64\", \"SCMP_ARCH_ARM\"],\n"
+                         "      \"syscalls\": [{ \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1, \"names\": ");
+      json_strings (sb, confined_denied, count (confined_denied));
+      strbuf_append (sb, " }]\n    },\n");
+    }
   strbuf_append (sb, "    \"maskedPaths\": [\n"
                      "      \"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", \"/proc/latency_stats\",\n"
                      "      \"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\",\n"
@@ -512,6 +537,7 @@ zone_definition_free (struct zone_definition *d)
   free (d->address);
   free (d->bridge);
   free (d->notify);
+  free (d->seccomp);
   free (d->subnet);
   free (d->ports);
   free (d->cpu_weight);

@@ -22,6 +22,7 @@ struct zone_definition
   char *address; /* IPv4, with --net bridge */
   char *bridge, *subnet; /* org.zone.net.bridge and .subnet */
   char *notify;          /* org.zone.notify: container or started (zone@.service) */
+  char *seccomp;         /* NULL: zone's confined profile; "unconfined"; or a linux.seccomp object */
   char *ports;   /* org.zone.net.ports: the --publish values joined by commas */
   bool memory_set, pids_set, user_set, read_only, memory_merge;
   long long memory, pids_limit;

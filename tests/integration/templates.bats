@@ -192,6 +192,22 @@ answer() {
   # unshare is denied by the filter (a user namespace needs no capability otherwise)
   run zs exec conf unshare -U true
   [ "$status" -ne 0 ] && [[ "$output" == *"Operation not permitted"* ]]
+  # overridden per zone: no filter, or a profile of one's own
+  zs create free --template base --seccomp unconfined -- sleep 1000
+  zs start free
+  [ "$(zs exec free awk '/^Seccomp:/ {print $2}' /proc/self/status)" = 0 ]
+  zs exec free unshare -U true
+  echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}' \
+    > "$BATS_TEST_TMPDIR/profile.json"
+  zs create own --template base --seccomp "$BATS_TEST_TMPDIR/profile.json" -- sleep 1000
+  zs start own
+  run zs exec own mkdir /tmp/d
+  [ "$status" -ne 0 ]
+  zs exec own unshare -U true
+  run zs create bad --template base --seccomp "$BATS_TEST_TMPDIR/nosuch.json" -- true
+  [ "$status" -eq 1 ] && [[ "$output" == *"--seccomp"*"nosuch.json"* ]]
+  zs delete --force free
+  zs delete --force own
   # a plain bundle from `zone spec` is not confined this way (runc's default)
   set_args unshare -U true
   run zone run plain

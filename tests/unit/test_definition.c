@@ -168,6 +168,38 @@ test_bad_values (void)
 }
 
 static void
+test_seccomp (void)
+{
+  char *args[] = { "true" };
+  const char *profiles[] = { "unconfined", "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}" };
+  zerr *err = NULL;
+
+  for (size_t i = 0; i < 2; i++)
+    {
+      struct zone_definition d = { 0 };
+      struct zone_config *c = NULL;
+      char *json;
+      zone_definition_set_args (&d, args, 1);
+      CHECK (zone_definition_set (&d, "seccomp", profiles[i], &err) == 0);
+      json = zone_definition_config (&d, "s", "t");
+      CHECK (zone_config_parse ("config.json", json, &c, &err) == 0);
+      CHECK (strstr (json, "keyctl") == NULL);
+      CHECK ((strstr (json, "SCMP_ACT_ERRNO") != NULL) == (i == 1));
+      if (c)
+        zone_config_free (c);
+      free (json);
+      zone_definition_free (&d);
+    }
+  {
+    struct zone_definition d = { 0 };
+    CHECK (zone_definition_set (&d, "seccomp", "[1, 2]", &err) < 0);
+    CHECK_STR_CONTAINS (err ? err->msg : NULL, "--seccomp: not a JSON object");
+    zerr_free (&err);
+    zone_definition_free (&d);
+  }
+}
+
+static void
 test_combinations (void)
 {
   struct zone_definition d = { 0 };
@@ -201,6 +233,7 @@ main (void)
   test_every_option ();
   test_defaults ();
   test_bad_values ();
+  test_seccomp ();
   test_combinations ();
   UNIT_DONE ();
 }
