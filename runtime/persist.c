@@ -522,6 +522,18 @@ zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, i
   return ret;
 }
 
+/* tar in dir, keeping ids as numbers and every xattr (overlayfs' opaque marks among them). */
+static void
+tar_in (struct argv *a, const char *dir)
+{
+  argv_push (a, "tar");
+  argv_push (a, "-C");
+  argv_push (a, "%s", dir);
+  argv_push (a, "--numeric-owner");
+  argv_push (a, "--xattrs");
+  argv_push (a, "--xattrs-include=*");
+}
+
 int
 zone_export (const struct zone_runtime *rt, const char *id, const char *file, zerr **err)
 {
@@ -543,12 +555,7 @@ zone_export (const struct zone_runtime *rt, const char *id, const char *file, ze
   }
   /* The definition and the zone's own files (whiteouts and overlay xattrs included); tar
      compresses as FILE's suffix says. */
-  argv_push (&a, "tar");
-  argv_push (&a, "-C");
-  argv_push (&a, "%s", dir);
-  argv_push (&a, "--numeric-owner");
-  argv_push (&a, "--xattrs");
-  argv_push (&a, "--xattrs-include=*");
+  tar_in (&a, dir);
   argv_push (&a, "-caf");
   argv_push (&a, "%s", file);
   argv_push (&a, "id");
@@ -602,12 +609,7 @@ zone_import (const struct zone_runtime *rt, const char *file, const char *new_id
     abort ();
   if (mkdtemp (tmp) == NULL)
     return zerr_sys (err, "import: make `%s`", tmp);
-  argv_push (&a, "tar");
-  argv_push (&a, "-C");
-  argv_push (&a, "%s", tmp);
-  argv_push (&a, "--numeric-owner");
-  argv_push (&a, "--xattrs");
-  argv_push (&a, "--xattrs-include=*");
+  tar_in (&a, tmp);
   argv_push (&a, "-xf");
   argv_push (&a, "%s", file);
   f = path_join (tmp, "template");
