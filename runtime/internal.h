@@ -25,6 +25,9 @@ char *default_cgroup_name (const char *root, const char *id);
    *exit_code is its status, 128+signal when killed. */
 int wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code, zerr **err);
 /* Open and lock <root>/<id>, read its state and refresh its status; *dirfd keeps the lock. */
+/* Tear down a bridged zone's network here (veth, lease, NAT) while its processes stand still: its
+   address is about to be another host's (post-copy migration). */
+int zone_release_network (const struct zone_runtime *rt, const char *id, zerr **err);
 int state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struct zone_state **st, zerr **err);
 /* Replace s->status with what is true now (the init may have exited since it was written). */
 void state_refresh_status (int dirfd, struct zone_state *s);

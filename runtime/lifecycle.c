@@ -367,6 +367,32 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
 }
 
 int
+zone_release_network (const struct zone_runtime *rt, const char *id, zerr **err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_state struct zone_state *st = NULL;
+  cleanup_net struct zone_net net = { 0 };
+  int ret = state_open (rt, id, &dirfd, &st, err);
+
+  if (ret < 0)
+    return ret;
+  if (zone_net_parse_annotations (st->annotations, st->n_annotations, true, &net, NULL) < 0 || !net.bridge)
+    return 0;
+  if ((ret = zone_net_teardown (rt->root, id, &net, st->net_veth, err)) < 0)
+    return ret;
+  /* Told to the state, so that delete does not tear it down a second time. */
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, "org.zone.net.mode") == 0)
+      {
+        free (st->annotations[i].value);
+        st->annotations[i].value = xstrdup ("none");
+      }
+  free (st->net_veth);
+  st->net_veth = NULL;
+  return store_write_state (dirfd, st, err);
+}
+
+int
 zone_stop (const struct zone_runtime *rt, const char *id, int timeout, zerr **err)
 {
   cleanup_close int dirfd = -1, pidfd = -1;

@@ -283,6 +283,13 @@ clean_remote (struct migration *m, bool failed)
 
   if (!m->master || (m->remote_dir == NULL && !bundle))
     return;
+  /* A lazy-pages daemon whose restore failed waits for it forever. */
+  if (failed && m->remote_dir && m->o->lazy_pages)
+    {
+      strbuf_append (&s, "p=");
+      strbuf_append_shell_word (&s, m->remote_dir);
+      strbuf_append (&s, ".log/lazy-pages.pid; [ ! -f \"$p\" ] || kill \"$(cat \"$p\")\" 2> /dev/null; ");
+    }
   strbuf_append (&s, "rm -rf --one-file-system");
   if (m->remote_dir)
     {
@@ -332,6 +339,7 @@ restore_remote (struct migration *m, zerr **err)
       strbuf_append_shell_word (&s, lazy_port (m));
       strbuf_append (&s, " --images-dir \"$d/final\" --work-dir \"$d.log\" --log-file lazy-pages.log -v4"
                          " < /dev/null > /dev/null 2>&1 &\n"
+                         "echo $! > \"$d.log/lazy-pages.pid\"\n"
                          "for i in $(seq 500); do [ -S \"$d.log/lazy-pages.socket\" ] && break; sleep 0.01; done\n");
     }
   strbuf_append_shell_word (&s, m->o->remote_zone ? m->o->remote_zone : "zone");
@@ -577,8 +585,13 @@ zone_migrate (const struct zone_runtime *rt, const char *id, const char *dest, c
   final.image_path = final_dir;
   final.parent_path = m.pre_dumps > 0 ? parent : NULL;
   t0 = now_ms ();
+  /* Post-copy: the processes stand still here while their memory is served; their address is
+     given up at once, for the destination. */
   if (o->lazy_pages)
-    ret = lazy_dump (&m, &final, err);
+    {
+      if ((ret = lazy_dump (&m, &final, err)) == 0)
+        ret = zone_release_network (rt, id, err);
+    }
   else
     ret = zone_checkpoint (rt, id, &final, err);
   if (ret < 0)

@@ -120,7 +120,8 @@ zone_with_client() {
 }
 
 migrate() {
-  za migrate "$@" --remote-root "$ROOT_B" --remote-bundle "$BUNDLE_B" --remote-zone "$ZONE_BIN" \
+  # (bounded: a migration that hangs fails the test instead)
+  in_ns $A timeout 180 "$ZONE_BIN" --root "$ZROOT" --criu "$CRIU" migrate "$@" --remote-root "$ROOT_B" --remote-bundle "$BUNDLE_B" --remote-zone "$ZONE_BIN" \
     "${SSH_OPTS[@]}" mz root@$LAN.3
 }
 
