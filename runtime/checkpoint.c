@@ -507,6 +507,13 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
   desc = path_join (images, "descriptors.json");
   ret = write_file_at (AT_FDCWD, desc, keys.buf, keys.len, 0600, err);
   free (keys.buf);
+  /* A lazy dump serves the memory until a restore elsewhere has fetched it all: the zone's
+     state is not held meanwhile (migrate gives up its network, or deletes it, then). */
+  if (o->criu.lazy_pages)
+    {
+      close (dirfd);
+      dirfd = -1;
+    }
   if (ret == 0)
     ret = run_criu ("checkpoint", &a, log, false, -1, -1, err);
   argv_free (&a);
