@@ -703,10 +703,8 @@ zone_list_defined (const struct zone_runtime *rt, struct zone_state ***states, s
     return ret;
   for (size_t i = 0; i < count; i++)
     {
-      bool listed = false;
-      for (size_t k = 0; k < *n && !listed; k++)
-        listed = strcmp ((*states)[k]->id, ids[i]) == 0;
-      if (listed || !zone_is_defined (rt, ids[i]))
+      /* Listed already when it has a runtime state (a look-up, not a scan: 2,000 zones). */
+      if (zone_exists (rt, ids[i]) || !zone_is_defined (rt, ids[i]))
         continue;
       /* Defined, with no process and no runtime state: stopped, as after a reboot. */
       struct zone_state *s = xmalloc0 (sizeof *s);
