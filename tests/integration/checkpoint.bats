@@ -66,8 +66,15 @@ zc() {
   "$ZONE_BIN" --root "$ZROOT" --criu "$CRIU" "$@"
 }
 
+# (the zone rewrites the file 20 times a second: a read that finds it emptied tries again)
 count() {
-  cat "$ROOTFS/tmp/count"
+  local c="" i
+  for i in $(seq 20); do
+    c=$(cat "$ROOTFS/tmp/count" 2> /dev/null) && [ -n "$c" ] && break
+    sleep 0.01
+  done
+  [ -n "$c" ] || return 1
+  echo "$c"
 }
 
 @test "checkpoint stops the zone where it is; restore goes on from there, a zone like any other" {

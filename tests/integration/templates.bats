@@ -135,11 +135,11 @@ answer() {
 
 @test "delete --keep-data keeps the zone's files; a bad option fails in one line naming it, leaving nothing" {
   zs template add base "$ZONE_TEST_ROOTFS"
-  zs create keep --template base -- sh -c 'echo kept > /data; sleep 1000'
+  zs create keep --template base -- sh -c 'echo kept > /kept.txt; sleep 1000'
   zs start keep
-  wait_for "[ -f $SD/zones/keep/upper/data ]"
+  wait_for "[ -f $SD/zones/keep/upper/kept.txt ]"
   zs delete --force --keep-data keep
-  [ "$(cat "$SD/zones/keep/upper/data")" = kept ]
+  [ "$(cat "$SD/zones/keep/upper/kept.txt")" = kept ]
   # no longer a zone of this root
   [ -z "$(zs list -q)" ]
   ! grep -q "$SD/zones/keep" /proc/self/mountinfo
