@@ -173,11 +173,13 @@ static char *
 defined_template (const struct zone_runtime *rt, const char *id)
 {
   cleanup_free char *root_file = def_file (rt, id, "root"), *tmpl_file = def_file (rt, id, "template");
-  cleanup_free char *root = NULL, *mine = realpath (rt->root, NULL), *tmpl = NULL;
+  cleanup_free char *root = NULL, *mine = NULL, *tmpl = NULL;
 
+  /* Asked at every start, stop and delete, of engines' zones too: one failed open for them. */
   if (read_file_at (AT_FDCWD, root_file, &root, NULL, NULL) < 0
       || read_file_at (AT_FDCWD, tmpl_file, &tmpl, NULL, NULL) < 0)
     return NULL;
+  mine = realpath (rt->root, NULL);
   root[strcspn (root, "\n")] = '\0';
   tmpl[strcspn (tmpl, "\n")] = '\0';
   /* A root that does not exist yet (after a reboot, /run is new) is compared by its name. */
