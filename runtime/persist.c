@@ -423,7 +423,10 @@ zone_halt (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
       zerr_free (&e);
       return 0;
     }
-  if (strcmp (st->status, "stopped") != 0 && (ret = zone_stop (rt, id, timeout, err)) < 0)
+  /* A created zone has run nothing: delete ends its waiting init at once (a SIGTERM would
+     only wait out the timeout, as the init of a pid namespace has no handler for it). */
+  if (strcmp (st->status, "stopped") != 0 && strcmp (st->status, "created") != 0
+      && (ret = zone_stop (rt, id, timeout, err)) < 0)
     return ret;
   if ((ret = zone_delete (rt, id, false, err)) < 0)
     return ret;
