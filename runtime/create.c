@@ -621,20 +621,6 @@ new_state (const struct create *c)
   return st;
 }
 
-static char **
-strv_append (char **v, const char *s)
-{
-  size_t n = 0;
-  while (v && v[n])
-    n++;
-  v = realloc (v, (n + 2) * sizeof (char *));
-  if (v == NULL)
-    abort ();
-  v[n] = xstrdup (s);
-  v[n + 1] = NULL;
-  return v;
-}
-
 /* sd_notify: the state's notify/ directory, where the socket will be bound, is mounted at
    NOTIFY_ZONE_DIR in the zone, and the process is told NOTIFY_SOCKET. */
 static int
@@ -657,8 +643,10 @@ add_notify_socket (struct create *c, zerr **err)
   m->destination = xstrdup (NOTIFY_ZONE_DIR);
   m->type = xstrdup ("bind");
   m->source = path_join (dir, "notify");
-  m->options = strv_append (strv_append (strv_append (NULL, "bind"), "nosuid"), "nodev");
-  cfg->process->env = strv_append (cfg->process->env, "NOTIFY_SOCKET=" NOTIFY_ZONE_DIR "/" NOTIFY_SOCKET_NAME);
+  strv_append (&m->options, "bind");
+  strv_append (&m->options, "nosuid");
+  strv_append (&m->options, "nodev");
+  strv_append (&cfg->process->env, "NOTIFY_SOCKET=" NOTIFY_ZONE_DIR "/" NOTIFY_SOCKET_NAME);
   return 0;
 }
 

@@ -62,19 +62,6 @@ zone_namespaces (pid_t pid)
   return flags;
 }
 
-static void
-strv_append (char ***v, const char *s)
-{
-  size_t n = 0;
-  for (; *v && (*v)[n]; n++)
-    ;
-  *v = realloc (*v, (n + 2) * sizeof (char *));
-  if (*v == NULL)
-    abort ();
-  (*v)[n] = xstrdup (s);
-  (*v)[n + 1] = NULL;
-}
-
 /* --env K=V replaces K if the process has it, else adds it. */
 static void
 env_set (char ***env, const char *kv)

@@ -72,20 +72,15 @@ notify_listen (const char *dir, zerr **err)
 }
 
 int
-notify_relay (int fd, bool *ready)
+notify_relay (int fd)
 {
   char buf[4096];
   ssize_t n;
 
-  while ((n = recv (fd, buf, sizeof buf - 1, 0)) >= 0 || errno == EINTR)
+  while ((n = recv (fd, buf, sizeof buf, 0)) >= 0 || errno == EINTR)
     {
       if (n < 0)
         continue;
-      buf[n] = '\0';
-      /* A line READY=1 among the message's lines. */
-      for (const char *l = buf; l && *l; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : NULL)
-        if (strncmp (l, "READY=1", 7) == 0 && (l[7] == '\n' || l[7] == '\0'))
-          *ready = true;
       notify_send_host (buf, (size_t) n);
     }
   return errno == EAGAIN ? 0 : -errno;

@@ -15,7 +15,7 @@
 int notify_send_host (const char *msg, size_t len);
 /* A datagram socket bound at DIR/notify.sock, writable by anyone (non-blocking). */
 int notify_listen (const char *dir, zerr **err);
-/* Pass on to systemd every message waiting on fd; *ready is set when one says READY=1. */
-int notify_relay (int fd, bool *ready);
+/* Pass on to systemd every message waiting on fd. */
+int notify_relay (int fd);
 
 #endif

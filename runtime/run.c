@@ -81,7 +81,6 @@ wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code
         { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
         { .fd = notify_fd, .events = POLLIN },
       };
-      bool ready = false;
       if (poll (pfd, 5, -1) < 0)
         {
           if (errno == EINTR)
@@ -110,7 +109,7 @@ wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code
             write_all (master, "\x04", 1);
         }
       if (pfd[4].revents & POLLIN)
-        notify_relay (notify_fd, &ready);
+        notify_relay (notify_fd);
       if (pfd[1].revents & POLLIN)
         break;
     }

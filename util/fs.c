@@ -243,3 +243,16 @@ path_join (const char *dir, const char *path)
     abort ();
   return r;
 }
+
+void
+strv_append (char ***v, const char *s)
+{
+  size_t n = 0;
+  for (; *v && (*v)[n]; n++)
+    ;
+  *v = realloc (*v, (n + 2) * sizeof (char *));
+  if (*v == NULL)
+    abort ();
+  (*v)[n] = xstrdup (s);
+  (*v)[n + 1] = NULL;
+}

@@ -31,5 +31,7 @@ void close_fds_except (int from, const int *keep, size_t n);
 int cloexec_fds_from (int from);
 void *xmalloc0 (size_t size);
 char *xstrdup (const char *s);
+/* Append a copy of s to the NULL-terminated *v (which may be NULL). */
+void strv_append (char ***v, const char *s);
 
 #endif
