@@ -56,12 +56,12 @@ file_lists (const char *file, const char *ctrl)
 const char *
 cgroup_dir_for (char **paths, const char *ctrl, int version)
 {
+  /* The name test first: statfs walks the whole path, and `zone list` asks this of every zone. */
   for (size_t i = 0; paths && paths[i]; i++)
     {
-      bool v2 = is_v2_dir (paths[i]);
-      if (version == 2 && v2)
-        return paths[i];
-      if (version == 1 && !v2 && hierarchy_has (paths[i], ctrl))
+      if (version == 1 && !hierarchy_has (paths[i], ctrl))
+        continue;
+      if ((version == 2) == is_v2_dir (paths[i]))
         return paths[i];
     }
   return NULL;

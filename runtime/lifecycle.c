@@ -60,10 +60,11 @@ state_refresh_status (int dirfd, struct zone_state *s)
     set_status (s, "running");
 }
 
-int
-state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struct zone_state **st, zerr **err)
+static int
+state_open_at (const struct zone_runtime *rt, int rootfd, const char *id, int *dirfd, struct zone_state **st,
+               zerr **err)
 {
-  int fd = store_open (rt->root, id, err);
+  int fd = store_open_at (rootfd, rt->root, id, err);
   int ret;
   if (fd < 0)
     return fd;
@@ -79,14 +80,26 @@ state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struct zo
 }
 
 int
-zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state **out, zerr **err)
+state_open (const struct zone_runtime *rt, const char *id, int *dirfd, struct zone_state **st, zerr **err)
+{
+  return state_open_at (rt, -1, id, dirfd, st, err);
+}
+
+static int
+get_state_at (const struct zone_runtime *rt, int rootfd, const char *id, struct zone_state **out, zerr **err)
 {
   cleanup_close int fd = -1;
-  int ret = state_open (rt, id, &fd, out, err);
+  int ret = state_open_at (rt, rootfd, id, &fd, out, err);
   /* As runc reports it: a stopped zone has no pid. */
   if (ret == 0 && strcmp ((*out)->status, "stopped") == 0)
     (*out)->pid = 0;
   return ret;
+}
+
+int
+zone_get_state (const struct zone_runtime *rt, const char *id, struct zone_state **out, zerr **err)
+{
+  return get_state_at (rt, -1, id, out, err);
 }
 
 bool
@@ -102,10 +115,12 @@ int
 zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, zerr **err)
 {
   cleanup_strv char **ids = NULL;
+  cleanup_close int rootfd = -1;
   size_t count = 0;
   int ret = store_list (rt->root, &ids, err);
   if (ret < 0)
     return ret;
+  rootfd = open (rt->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   for (; ids[count]; count++)
     ;
   *out = xmalloc0 ((count + 1) * sizeof (struct zone_state *));
@@ -113,7 +128,7 @@ zone_list (const struct zone_runtime *rt, struct zone_state ***out, size_t *n, z
   for (size_t i = 0; i < count; i++)
     {
       zerr *e = NULL;
-      if (zone_get_state (rt, ids[i], &(*out)[*n], &e) < 0 && e && zone_exists (rt, ids[i]))
+      if (get_state_at (rt, rootfd, ids[i], &(*out)[*n], &e) < 0 && e && zone_exists (rt, ids[i]))
         {
           /* An unreadable state (torn, emptied) is listed, not hidden: its zone may still run. */
           struct zone_state *u = xmalloc0 (sizeof *u);

@@ -696,12 +696,32 @@ mtime_rfc3339 (const char *path)
   return r;
 }
 
+/* Whether id is among the n states zone_list gave, which are sorted by id. */
+static bool
+listed (struct zone_state **states, size_t n, const char *id)
+{
+  size_t lo = 0, hi = n;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      int c = strcmp (states[mid]->id, id);
+      if (c == 0)
+        return true;
+      if (c < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return false;
+}
+
 int
 zone_list_defined (const struct zone_runtime *rt, struct zone_state ***states, size_t *n, zerr **err)
 {
   cleanup_free char *zones = sub (rt, "zones", NULL);
   cleanup_strv char **ids = NULL;
   size_t count = 0;
+  size_t listed_n = *n;
   int ret = list_dir (zones, true, &ids, &count, err);
 
   if (ret < 0)
@@ -709,7 +729,7 @@ zone_list_defined (const struct zone_runtime *rt, struct zone_state ***states, s
   for (size_t i = 0; i < count; i++)
     {
       /* Listed already when it has a runtime state (a look-up, not a scan: 2,000 zones). */
-      if (zone_exists (rt, ids[i]) || !zone_is_defined (rt, ids[i]))
+      if (listed (*states, listed_n, ids[i]) || !zone_is_defined (rt, ids[i]))
         continue;
       /* Defined, with no process and no runtime state: stopped, as after a reboot. */
       struct zone_state *s = xmalloc0 (sizeof *s);

@@ -83,7 +83,7 @@ store_create (const char *root, const char *id, zerr **err)
 }
 
 int
-store_open (const char *root, const char *id, zerr **err)
+store_open_at (int rootfd, const char *root, const char *id, zerr **err)
 {
   cleanup_free char *dir = NULL;
   cleanup_close int fd = -1;
@@ -92,7 +92,7 @@ store_open (const char *root, const char *id, zerr **err)
     return ret;
   if (asprintf (&dir, "%s/%s", root, id) < 0)
     abort ();
-  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = rootfd >= 0 ? openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     {
       if (errno == ENOENT)
@@ -109,6 +109,12 @@ store_open (const char *root, const char *id, zerr **err)
       return zerr_set (err, ENOENT, "`%s`: container does not exist", id);
   }
   return steal_fd (&fd);
+}
+
+int
+store_open (const char *root, const char *id, zerr **err)
+{
+  return store_open_at (-1, root, id, err);
 }
 
 int

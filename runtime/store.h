@@ -17,6 +17,8 @@ int store_validate_id (const char *id, zerr **err);
 int store_create (const char *root, const char *id, zerr **err);
 /* Open and lock an existing zone's dir; ENOENT gives "container `ID` does not exist". */
 int store_open (const char *root, const char *id, zerr **err);
+/* The same with root already open as rootfd (a listing opens it once, not once per zone). */
+int store_open_at (int rootfd, const char *root, const char *id, zerr **err);
 int store_read_state (int dirfd, struct zone_state **out, zerr **err);
 int store_write_state (int dirfd, const struct zone_state *s, zerr **err);
 /* Remove <root>/<id> and all it holds. */

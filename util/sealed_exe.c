@@ -19,6 +19,22 @@ running_from_sealed_copy (void)
   return seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
 }
 
+/* F_SEAL_WRITE fails with EBUSY while a page of the copy still has a reference the kernel
+   has not let go of (a per-CPU batch of the CPU that copied it, on a busy host: seen once in
+   2,000 creates); such references go within milliseconds, so try again a few times. */
+static int
+add_seals (int fd)
+{
+  for (int attempt = 0;; attempt++)
+    {
+      if (fcntl (fd, F_ADD_SEALS, REQUIRED_SEALS) == 0)
+        return 0;
+      if (errno != EBUSY || attempt == 5)
+        return -1;
+      usleep (5000u << attempt);
+    }
+}
+
 int
 reexec_from_sealed_copy (char **argv, char **envp, zerr **err)
 {
@@ -42,7 +58,7 @@ reexec_from_sealed_copy (char **argv, char **envp, zerr **err)
       if (n <= 0)
         return zerr_sys (err, "copy the runtime's binary");
     }
-  if (fcntl (copy, F_ADD_SEALS, REQUIRED_SEALS) < 0)
+  if (add_seals (copy) < 0)
     return zerr_sys (err, "seal the copy of the runtime's binary");
   fexecve (copy, argv, envp);
   return zerr_sys (err, "re-exec the sealed copy of the runtime");
