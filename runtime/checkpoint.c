@@ -600,7 +600,7 @@ zone_restore (const struct zone_runtime *rt, const char *id, const struct zone_c
         close (res.pidfd);
       return 0;
     }
-  ret = wait_foreground (res.pid, res.pidfd, -1, -1, exit_code, err);
+  ret = wait_foreground (res.pid, res.pidfd, -1, -1, false, exit_code, err);
   if (res.pidfd >= 0)
     close (res.pidfd);
   if (ret < 0)

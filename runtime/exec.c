@@ -380,7 +380,7 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
     goto out;
   if (o->detach)
     goto out;
-  ret = wait_foreground (pid, child_pidfd, master, -1, exit_code, err);
+  ret = wait_foreground (pid, child_pidfd, master, -1, false, exit_code, err);
 out:
   close (go[1]);
   close (report[0]);

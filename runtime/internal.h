@@ -21,9 +21,10 @@ char *now_rfc3339 (void);
 /* The zone's cgroup name below /zone when its config names none: ID under the default root,
    ID@HASH-OF-ROOT under any other, so that two roots never share one. */
 char *default_cgroup_name (const char *root, const char *id);
-/* Until pid exits: forward our signals to it and, with a pty master, relay it to our stdio.
-   *exit_code is its status, 128+signal when killed. */
-int wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code, zerr **err);
+/* Until pid exits: forward our signals to it and, with a pty master, relay it to our stdio, and
+   what the zone says on notify_fd (or -1) to systemd.  *exit_code is its status, 128+signal when
+   killed.  With hand_off, returns 1 as soon as the zone's READY=1 went on (pid still runs). */
+int wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, bool hand_off, int *exit_code, zerr **err);
 /* Open and lock <root>/<id>, read its state and refresh its status; *dirfd keeps the lock. */
 /* Tear down a bridged zone's network here (veth, lease, NAT) while its processes stand still: its
    address is about to be another host's (post-copy migration). */

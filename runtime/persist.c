@@ -512,6 +512,7 @@ zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, i
   zerr_free (&e);
   o.notify = systemd && strcmp (mode, "container") == 0;
   o.notify_started = systemd && strcmp (mode, "started") == 0;
+  o.hand_off = systemd;
   /* Under a unit with --systemd-cgroup the zone lives in the unit's own cgroup. */
   if (rt->cgroup_manager == ZONE_CGROUP_SYSTEMD && (service = own_service_cgroup ()))
     {
@@ -523,6 +524,9 @@ zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, i
   if ((ret = mount_rootfs (rt, id, tmpl, err)) < 0)
     return ret;
   ret = zone_run (&r, id, &o, exit_code, err);
+  /* Left running to systemd: `zone stop` (the unit's ExecStop/ExecStopPost) halts it. */
+  if (ret == ZONE_HANDED_OFF)
+    return 0;
   unmount_rootfs (rt, id);
   return ret;
 }

@@ -45,14 +45,12 @@ copy_window_size (int from, int to)
     ioctl (to, TIOCSWINSZ, &ws);
 }
 
-/* Until the init exits: forward signals, with a terminal relay stdin to it and it to stdout, and
-   pass on what the zone says on its sd_notify socket (notify_fd, or -1). */
 int
-wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code, zerr **err)
+wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, bool hand_off, int *exit_code, zerr **err)
 {
   cleanup_close int sfd = -1;
   struct termios saved;
-  bool raw = false, stdin_open = master >= 0;
+  bool raw = false, stdin_open = master >= 0, handed_off = false;
   sigset_t set, old;
   int status;
 
@@ -108,8 +106,11 @@ wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code
           if (!raw)
             write_all (master, "\x04", 1);
         }
-      if (pfd[4].revents & POLLIN)
-        notify_relay (notify_fd);
+      if (pfd[4].revents & POLLIN && notify_relay (notify_fd, pid) > 0 && hand_off)
+        {
+          handed_off = true;
+          break;
+        }
       if (pfd[1].revents & POLLIN)
         break;
     }
@@ -120,6 +121,8 @@ wait_foreground (pid_t pid, int pidfd, int master, int notify_fd, int *exit_code
   if (raw)
     terminal_restore (STDIN_FILENO, &saved);
   sigprocmask (SIG_SETMASK, &old, NULL);
+  if (handed_off)
+    return 1;
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return zerr_sys (err, "wait for the zone's init");
@@ -143,6 +146,7 @@ zone_run (const struct zone_runtime *rt, const char *id, const struct zone_creat
 {
   struct create_result res = { .pid = -1, .pidfd = -1 };
   cleanup_close int pidfd = -1, master = -1, ours = -1, theirs = -1, notify_fd = -1;
+  bool hand_off;
   int ret;
 
   *exit_code = 0;
@@ -179,9 +183,24 @@ zone_run (const struct zone_runtime *rt, const char *id, const struct zone_creat
     }
   if (o->detach)
     return 0;
+  /* Only a zone with our stdio is left to systemd: a relayed terminal needs us. */
+  hand_off = o->hand_off && master < 0;
   if (o->notify_started)
-    notify_send_host ("READY=1", 7);
-  ret = wait_foreground (res.pid, pidfd, master, notify_fd, exit_code, err);
+    {
+      char msg[64];
+      snprintf (msg, sizeof msg, "READY=1\nMAINPID=%d", res.pid);
+      notify_send_host (msg, strlen (msg));
+    }
+  if (hand_off && o->notify_started)
+    ret = 1;
+  else
+    ret = wait_foreground (res.pid, pidfd, master, notify_fd, hand_off, exit_code, err);
+  if (ret == 1)
+    {
+      /* systemd must have MAINPID before it sees us exit. */
+      notify_barrier (5000);
+      return ZONE_HANDED_OFF;
+    }
   if (!o->keep)
     {
       zerr *e = NULL;

@@ -37,6 +37,9 @@ void zone_debug (const struct zone_runtime *rt, const char *fmt, ...) __attribut
 
 struct zone_restore_opts;
 
+/* What zone_run returns when the running zone was left to systemd (zone_create_opts.hand_off). */
+#define ZONE_HANDED_OFF 1
+
 struct zone_create_opts
 {
   const char *bundle; /* default: the current directory */
@@ -52,6 +55,10 @@ struct zone_create_opts
   bool notify;
   /* run in the foreground: zone itself says READY=1 to systemd once the process runs */
   bool notify_started;
+  /* A unit's main process: once the zone is ready, systemd is told MAINPID=<the init> and zone
+     returns ZONE_HANDED_OFF, leaving the running zone to systemd (which adopts the init when
+     zone exits, and so sees its exit status). */
+  bool hand_off;
   /* In place of the config's linux.cgroupsPath (a zone run by a systemd unit: inside the unit) */
   const char *cgroups_path;
   /* restore: the zone's processes come from CRIU's images instead of a new init */

@@ -42,40 +42,64 @@ fake_systemd() {
   wait_for "[ -S $NOTIFY ]"
 }
 
-@test "start --foreground: the zone's READY=1 reaches NOTIFY_SOCKET through zone; exit status; halted after" {
+@test "start --foreground under systemd: READY=1 goes with MAINPID = the zone's init; zone leaves the running zone to systemd" {
   fake_systemd
   zs create n1 --template base --notify container \
-    -- sh -c 'sleep 0.5; sd-notify "STATUS=warming up"; sleep 0.3; sd-notify READY=1; while [ ! -f /stop ]; do sleep 0.1; done; exit 3'
-  # (zone itself in the background, not a shell around it: the signal must reach zone)
+    -- sh -c 'sleep 0.5; sd-notify "STATUS=warming up"; sleep 0.3; sd-notify READY=1; trap "exit 0" TERM; while :; do sleep 0.1; done'
+  # (zone itself in the background, not a shell around it)
   NOTIFY_SOCKET=$NOTIFY "$ZONE_BIN" --root "$ZROOT" --state-dir "$SD" start --foreground n1 < /dev/null > "$BATS_TEST_TMPDIR/out" 2>&1 &
   fg=$!
-  # not ready until the zone says so
+  # not ready until the zone says so: zone waits, relaying
   sleep 0.2
   ! grep -q READY=1 "$BATS_TEST_TMPDIR/notified"
+  kill -0 "$fg"
   wait_for "grep -q '^READY=1' $BATS_TEST_TMPDIR/notified"
   grep -q '^STATUS=warming up' "$BATS_TEST_TMPDIR/notified"
-  [ "$(zone_status n1)" = running ]
-  # the zone's process exits 3, and so does zone
-  zs exec n1 touch /stop
-  st=0
-  wait "$fg" || st=$?
-  [ "$st" -eq 3 ]
-  # halted: no runtime state, still defined and listed as stopped
-  [ ! -e "$ZROOT/n1" ]
-  [[ "$(zs list | grep '^n1 ')" == *stopped* ]]
-}
-
-@test "start --foreground --notify started: zone says READY=1 once the process runs; SIGTERM reaches the zone" {
-  fake_systemd
-  zs create s1 --template base -- sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
-  NOTIFY_SOCKET=$NOTIFY "$ZONE_BIN" --root "$ZROOT" --state-dir "$SD" start --foreground s1 < /dev/null > /dev/null 2>&1 &
-  fg=$!
-  wait_for "grep -q '^READY=1' $BATS_TEST_TMPDIR/notified"
-  [ "$(zone_status s1)" = running ]
-  kill -TERM "$fg"
+  # one message: ready, and the main process is the zone's init (the process systemd adopts)
+  pid=$(zs state n1 | jq .pid)
+  grep -qx "READY=1 MAINPID=$pid" "$BATS_TEST_TMPDIR/notified"
+  # zone has gone, exit 0; the zone runs on, its rootfs still mounted
   st=0
   wait "$fg" || st=$?
   [ "$st" -eq 0 ]
+  [ "$(zone_status n1)" = running ]
+  zs exec n1 true
+  # what the unit's ExecStop runs: SIGTERM, then halted (no runtime state, still defined)
+  zs stop n1
+  [ ! -e "$ZROOT/n1" ]
+  ! kill -0 "$pid" 2> /dev/null
+  [[ "$(zs list | grep '^n1 ')" == *stopped* ]]
+  # and again (ExecStopPost after ExecStop): nothing to do, no error
+  zs stop n1
+}
+
+@test "start --foreground: a zone that exits before it is ready is halted and zone exits with its status" {
+  fake_systemd
+  zs create early --template base --notify container -- sh -c 'exit 3'
+  st=0
+  NOTIFY_SOCKET=$NOTIFY "$ZONE_BIN" --root "$ZROOT" --state-dir "$SD" start --foreground early < /dev/null || st=$?
+  [ "$st" -eq 3 ]
+  [ ! -e "$ZROOT/early" ]
+  ! grep -q READY=1 "$BATS_TEST_TMPDIR/notified"
+  # by hand (no NOTIFY_SOCKET) zone waits for the zone and exits with its status
+  zs create hand --template base -- sh -c 'exit 4'
+  st=0
+  env -u NOTIFY_SOCKET "$ZONE_BIN" --root "$ZROOT" --state-dir "$SD" start --foreground hand < /dev/null || st=$?
+  [ "$st" -eq 4 ]
+  [ ! -e "$ZROOT/hand" ]
+}
+
+@test "start --foreground --notify started: zone says READY=1 and MAINPID once the process runs; stop's SIGTERM reaches the zone" {
+  fake_systemd
+  zs create s1 --template base -- sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
+  NOTIFY_SOCKET=$NOTIFY "$ZONE_BIN" --root "$ZROOT" --state-dir "$SD" start --foreground s1 < /dev/null > /dev/null 2>&1
+  [ "$(zone_status s1)" = running ]
+  pid=$(zs state s1 | jq .pid)
+  grep -qx "READY=1 MAINPID=$pid" "$BATS_TEST_TMPDIR/notified"
+  # the zone's trap ends it at once, long before stop's 10 s
+  start=$(date +%s)
+  zs stop s1
+  [ $(($(date +%s) - start)) -lt 5 ]
   [ ! -e "$ZROOT/s1" ]
   # not a defined zone: refused in one line
   run zs start --foreground nosuch
@@ -91,7 +115,8 @@ fake_systemd() {
   run env NOTIFY_SOCKET="$NOTIFY" "$ZONE_BIN" --root "$ZROOT" run plain
   [ "$status" -eq 0 ]
   [ "$output" = told ]
-  wait_for "grep -q '^READY=1' $BATS_TEST_TMPDIR/notified"
+  # READY=1 names the init as the main process, as runc does
+  wait_for "grep -q '^READY=1 MAINPID=[0-9][0-9]*$' $BATS_TEST_TMPDIR/notified"
   # without NOTIFY_SOCKET nothing of it: no socket, no variable
   set_args sh -c 'echo "${NOTIFY_SOCKET:-none}"'
   [ "$(zone run plain2)" = none ]
@@ -119,6 +144,8 @@ install_unit() {
   # the unit's accounting sees the zone; its limit is the zone's own
   [ "$(cat /sys/fs/cgroup$cg/memory.max)" = 67108864 ]
   [ "$cg" = "$(systemctl show -P ControlGroup "$UNIT@web1")/zone" ]
+  # the unit's main process is the zone's init
+  [ "$(systemctl show -P MainPID "$UNIT@web1")" = "$pid" ]
   [ "$(systemctl show -P MemoryCurrent "$UNIT@web1")" -gt 0 ]
   systemctl stop "$UNIT@web1"
   [ "$(systemctl is-active "$UNIT@web1" || true)" = inactive ]
