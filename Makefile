@@ -7,7 +7,7 @@ BUILD      := build
 PKGS       := yajl libseccomp libcap libmnl libnftnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyajl -lseccomp -lcap -lmnl -lnftnl)
-PKG_LIBS   += -lm
+# (no -lm: util/units.h rounds; fmin/fmax are builtins)
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -DZONE_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
 SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

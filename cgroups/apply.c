@@ -193,9 +193,8 @@ resource_field (const char *file)
 }
 
 static int
-write_existing (const char *dir, const char *file, const char *value)
+write_existing (int dfd, const char *file, const char *value)
 {
-  cleanup_close int dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int fd = dfd >= 0 ? openat (dfd, file, O_WRONLY | O_CLOEXEC) : -1;
   if (fd < 0)
     return -errno;
@@ -204,10 +203,20 @@ write_existing (const char *dir, const char *file, const char *value)
   return 0;
 }
 
+static bool
+streq_null (const char *a, const char *b)
+{
+  return a == b || (a && b && strcmp (a, b) == 0);
+}
+
 int
 cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_writes *w, zerr **err)
 {
   bool *failed = xmalloc0 ((w->n + 1) * sizeof (bool));
+  /* The directory of the write before: the writes of one controller (a devices list) follow each
+     other, and each look-up walks the path in sysfs again. */
+  const char *last_ctrl = NULL, *dir = NULL;
+  int last_version = 0, dfd = -1;
   int ret = 0;
 
   /* Two passes: a write can depend on another (memory.limit_in_bytes above memsw must wait for
@@ -216,12 +225,21 @@ cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_
     for (size_t i = 0; i < w->n; i++)
       {
         const struct cgroup_write *x = &w->w[i];
-        const char *dir;
         int r2;
 
         if (pass == 1 && !failed[i])
           continue;
-        dir = cgroup_dir_for (paths, x->controller, x->version);
+        if (dir == NULL || x->version != last_version || !streq_null (x->controller, last_ctrl))
+          {
+            if (dfd >= 0)
+              close (dfd);
+            dfd = -1;
+            last_ctrl = x->controller;
+            last_version = x->version;
+            dir = cgroup_dir_for (paths, x->controller, x->version);
+            if (dir)
+              dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          }
         if (dir == NULL)
           {
             ret = zerr_set (err, ENOENT, "cgroup: the zone has no %s cgroup (v%d)", x->controller, x->version);
@@ -242,7 +260,7 @@ cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_
               }
             continue;
           }
-        r2 = write_existing (dir, x->file, x->value);
+        r2 = write_existing (dfd, x->file, x->value);
         /* "No limit" in a file this kernel lacks (memsw without swap accounting) is no limit. */
         if (r2 == -ENOENT && strcmp (x->value, "-1") == 0)
           r2 = 0;
@@ -259,6 +277,8 @@ cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_
                                 x->value, x->file);
           }
       }
+  if (dfd >= 0)
+    close (dfd);
   free (failed);
   return ret;
 }

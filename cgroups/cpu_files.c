@@ -2,10 +2,10 @@
 #define _GNU_SOURCE
 #include "cpu_files.h"
 #include "../util/cleanup.h"
+#include "../util/units.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +153,7 @@ cpu_files_set_quota (const struct cpu_files *f, double cores)
     len = f->v2 ? snprintf (buf, sizeof buf, "max %ld", f->period_us) : snprintf (buf, sizeof buf, "-1");
   else
     {
-      long q = lround (cores * (double) f->period_us);
+      long q = (long) round_nearest (cores * (double) f->period_us);
       if (q < 1000)
         q = 1000; /* the kernel's least quota */
       len = f->v2 ? snprintf (buf, sizeof buf, "%ld %ld", q, f->period_us) : snprintf (buf, sizeof buf, "%ld", q);

@@ -1,8 +1,8 @@
 /* The CPU promises of zones and the pure arithmetic of the governor: see cpu_policy.h. */
 #include "cpu_policy.h"
+#include "../util/units.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,7 +67,7 @@ cpu_policy_set (struct cpu_policy *p, const char *key, const char *value, zerr *
       if (strcmp (key + strlen (PREFIX), keys[i].name) != 0)
         continue;
       if (!parse_decimal (value, keys[i].min, keys[i].max, &v)
-          || (strcmp (keys[i].name, "weight") == 0 && v != floor (v)))
+          || (strcmp (keys[i].name, "weight") == 0 && v != (double) (long long) v))
         return zerr_set (err, EINVAL, "config.json: annotations.%s: must be %s, not `%s`", key, keys[i].what, value);
       *(double *) ((char *) p + keys[i].offset) = v;
       return 1;
@@ -137,7 +137,7 @@ cpu_burst_step (struct cpu_burst *b, const struct cpu_policy *p, double usage, d
   if (b->cooldown_left > 0)
     {
       b->cooldown_left -= dt;
-      b->budget = b->cooldown_left > 0 ? fmin (full, b->budget + refill) : full;
+      b->budget = b->cooldown_left > 0 ? dmin (full, b->budget + refill) : full;
       if (b->cooldown_left < 0)
         b->cooldown_left = 0;
       return;
@@ -152,15 +152,15 @@ cpu_burst_step (struct cpu_burst *b, const struct cpu_policy *p, double usage, d
         }
       return;
     }
-  b->budget = fmin (full, b->budget + refill);
+  b->budget = dmin (full, b->budget + refill);
 }
 
 double
 cpu_bound (const struct cpu_policy *p, const struct cpu_burst *b, double host_cores)
 {
-  double bound = p->cap > 0 ? fmin (p->cap, host_cores) : host_cores;
+  double bound = p->cap > 0 ? dmin (p->cap, host_cores) : host_cores;
   if (p->baseline > 0 && cpu_burst_cooling (b))
-    bound = fmin (bound, p->baseline);
+    bound = dmin (bound, p->baseline);
   return bound;
 }
 
@@ -169,7 +169,7 @@ cpu_demand (double usage, double ceiling, double bound, bool host_full)
 {
   if (usage >= 0.9 * ceiling)
     return bound;
-  return fmin (bound, usage * (host_full ? 1.5 : 1.25) + 0.02);
+  return dmin (bound, usage * (host_full ? 1.5 : 1.25) + 0.02);
 }
 
 /* Ceilings a[i] in [floor[i], want[i]] with sum = total, each zone at level * weight where the
@@ -187,14 +187,14 @@ water_fill (const double *want, const double *floor_, const double *weight, size
     {
       double mid = (lo + hi) / 2, sum = 0;
       for (size_t i = 0; i < n; i++)
-        sum += fmin (want[i], fmax (floor_[i], mid * weight[i]));
+        sum += dmin (want[i], dmax (floor_[i], mid * weight[i]));
       if (sum < total)
         lo = mid;
       else
         hi = mid;
     }
   for (size_t i = 0; i < n; i++)
-    a[i] = fmin (want[i], fmax (floor_[i], hi * weight[i]));
+    a[i] = dmin (want[i], dmax (floor_[i], hi * weight[i]));
 }
 
 void
@@ -209,8 +209,8 @@ cpu_allocate (const struct cpu_alloc_zone *z, size_t n, double host_cores, doubl
   weight = want + 2 * n;
   for (size_t i = 0; i < n; i++)
     {
-      want[i] = fmax (0, fmin (z[i].demand, z[i].bound));
-      floor_[i] = z[i].active ? fmin (z[i].reserve, want[i]) : 0;
+      want[i] = dmax (0, dmin (z[i].demand, z[i].bound));
+      floor_[i] = z[i].active ? dmin (z[i].reserve, want[i]) : 0;
       weight[i] = z[i].weight > 0 ? z[i].weight : CPU_WEIGHT_DEFAULT;
       sum_want += want[i];
       sum_floor += floor_[i];
@@ -225,7 +225,7 @@ cpu_allocate (const struct cpu_alloc_zone *z, size_t n, double host_cores, doubl
   else
     water_fill (want, floor_, weight, n, host_cores, ceiling);
   for (size_t i = 0; i < n; i++)
-    ceiling[i] = fmax (ceiling[i], fmin (z[i].reserve, z[i].bound));
+    ceiling[i] = dmax (ceiling[i], dmin (z[i].reserve, z[i].bound));
   free (want);
 }
 
@@ -234,5 +234,5 @@ cpu_weight_for (double ceiling, bool v2)
 {
   double w = v2 ? ceiling * 100 : ceiling * 1024;
   double lo = v2 ? 1 : 2, hi = v2 ? 10000 : 262144;
-  return (unsigned long) llround (fmin (hi, fmax (lo, w)));
+  return (unsigned long) round_nearest (dmin (hi, dmax (lo, w)));
 }

@@ -27,6 +27,7 @@
 /* The global options: the only mutable globals, as they live for the whole command. */
 static const char *log_path;
 static bool log_json;
+static struct timespec started; /* --debug lines say how long after it they come */
 static void log_line (const char *level, const char *msg);
 struct zone_runtime runtime = { .root = ZONE_DEFAULT_ROOT, .log = log_line };
 
@@ -37,8 +38,14 @@ log_line (const char *level, const char *msg)
 {
   bool error = strcmp (level, "error") == 0;
 
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  double ms = (double) (now.tv_sec - started.tv_sec) * 1e3 + (double) (now.tv_nsec - started.tv_nsec) / 1e6;
+
   if (error)
     fprintf (stderr, "zone: %s\n", msg);
+  else if (log_path == NULL && strcmp (level, "debug") == 0)
+    fprintf (stderr, "zone: debug: %s (+%.3f ms)\n", msg, ms);
   else if (log_path == NULL)
     fprintf (stderr, "zone: %s: %s\n", level, msg);
   if (log_path)
@@ -684,6 +691,7 @@ main (int argc, char **argv)
   const char *cmd;
   int c, optind_saved;
 
+  clock_gettime (CLOCK_MONOTONIC, &started);
   opterr = 0;
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     {

@@ -127,9 +127,9 @@ own_cgroup_dir (const char *proc_cgroup, const char *super_opts, bool v2)
    in a user namespace), so bind the zone's own directory, as runc does. */
 static int
 mount_hierarchy (struct rootfs_ctx *ctx, const char *mnt, const char *super_opts, bool v2, const char *target,
-                 const char *dest, unsigned long flags, zerr **err)
+                 const char *dest, unsigned long flags, const char *proc_cgroup, zerr **err)
 {
-  cleanup_free char *proc_cgroup = NULL, *own = NULL, *source = NULL;
+  cleanup_free char *own = NULL, *source = NULL;
 
   if (ctx->cgroupns)
     {
@@ -137,8 +137,6 @@ mount_hierarchy (struct rootfs_ctx *ctx, const char *mnt, const char *super_opts
         return zerr_sys (err, "mount cgroup hierarchy on `%s`", dest);
       return 0;
     }
-  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &proc_cgroup, NULL, err) < 0)
-    return zerr_wrap (err, "mount cgroup hierarchy on `%s`", dest);
   own = own_cgroup_dir (proc_cgroup, super_opts ? super_opts : "", v2);
   if (asprintf (&source, "%s%s", mnt, own && strcmp (own, "/") != 0 ? own : "") < 0)
     abort ();
@@ -164,10 +162,13 @@ static int
 mount_cgroup_v1_tree (struct rootfs_ctx *ctx, const char *dest, const struct mount_opts *o, zerr **err)
 {
   cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
-  cleanup_free char *line = NULL;
+  cleanup_free char *line = NULL, *proc_cgroup = NULL;
   size_t n = 0;
   char target[64];
   int ret;
+
+  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &proc_cgroup, NULL, err) < 0)
+    return zerr_wrap (err, "mount cgroup hierarchies on `%s`", dest);
 
   {
     cleanup_close int fd = mkpath_in_root (ctx->root_fd, dest, false, err);
@@ -215,7 +216,7 @@ mount_cgroup_v1_tree (struct rootfs_ctx *ctx, const char *dest, const struct mou
         opts += 3;
       else if (strcmp (opts, "rw") == 0 || strcmp (opts, "ro") == 0)
         opts = NULL;
-      if ((ret = mount_hierarchy (ctx, mnt, opts, false, target, sub, o->flags, err)) < 0)
+      if ((ret = mount_hierarchy (ctx, mnt, opts, false, target, sub, o->flags, proc_cgroup, err)) < 0)
         return ret;
     }
   if (o->flags & MS_RDONLY)
@@ -335,14 +336,22 @@ mount_one (struct rootfs_ctx *ctx, const struct zone_mount *m, size_t index, zer
     }
   else if (strcmp (type, "cgroup") == 0)
     {
+      if (ctx->before_cgroup_mount && (ret = ctx->before_cgroup_mount (ctx->before_cgroup_mount_data, err)) < 0)
+        {
+          mount_opts_clear (&o);
+          return ret;
+        }
       if (!host_is_cgroup2 ())
         ret = mount_cgroup_v1_tree (ctx, m->destination, &o, err);
       else if ((target_fd = mkpath_in_root (ctx->root_fd, m->destination, false, err)) < 0)
         ret = target_fd;
       else
         {
+          cleanup_free char *proc_cgroup = NULL;
           fd_path (target_fd, target);
-          ret = mount_hierarchy (ctx, "/sys/fs/cgroup", NULL, true, target, m->destination, o.flags, err);
+          ret = read_file_at (AT_FDCWD, "/proc/self/cgroup", &proc_cgroup, NULL, err) < 0
+                    ? zerr_wrap (err, "mount cgroup hierarchy on `%s`", m->destination)
+                    : mount_hierarchy (ctx, "/sys/fs/cgroup", NULL, true, target, m->destination, o.flags, proc_cgroup, err);
         }
       mount_opts_clear (&o);
       return ret;

@@ -18,6 +18,9 @@ struct rootfs_ctx
   /* A read-only /dev is mounted writable, for /dev/pts and the devices to be made in it, and
      made read-only by rootfs_finalize (runc does the same): its mount flags, 0 if none. */
   unsigned long dev_readonly_flags;
+  /* Called before a cgroup mount, which shows the caller's own cgroups (NULL: nothing to do). */
+  int (*before_cgroup_mount) (void *data, zerr **err);
+  void *before_cgroup_mount_data;
 };
 
 /* Stop mount events from leaking to the host and make rootfs a mount point. */

@@ -5,12 +5,12 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/strbuf.h"
+#include "../util/units.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +77,7 @@ cpu_reserve_acquire (const char *root, const char *id, double cores, double host
 {
   cleanup_free char *real = realpath (root, NULL);
   struct strbuf sb = { 0 };
-  long used, want = lround (cores * 1000), host = lround (host_cores * 1000);
+  long used, want = (long) round_nearest (cores * 1000), host = (long) round_nearest (host_cores * 1000);
   int lock = lock_ledger (err), ret;
 
   if (lock < 0)

@@ -23,12 +23,13 @@
 #include "../util/fs.h"
 #include "../util/hash.h"
 #include "../util/strbuf.h"
+#include "../util/units.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <math.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -161,13 +162,16 @@ clone_flags (const struct zone_config *c)
   return flags;
 }
 
+/* With cgroup_fd >= 0 the init is born in that cgroup (v2, CLONE_INTO_CGROUP): no migration,
+   and so no wait for the RCU grace period one costs. */
 static pid_t
-clone_init (unsigned long flags, int *pidfd)
+clone_init (unsigned long flags, int *pidfd, int cgroup_fd)
 {
   struct clone_args args = {
-    .flags = flags | CLONE_PIDFD,
+    .flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
     .pidfd = (unsigned long) pidfd,
     .exit_signal = SIGCHLD,
+    .cgroup = (unsigned long) (cgroup_fd >= 0 ? cgroup_fd : 0),
   };
   return (pid_t) syscall (SYS_clone3, &args, sizeof args);
 }
@@ -346,7 +350,7 @@ apply_cpu_cap (const struct cpu_policy *cpu, struct zone_resources **res, zerr *
   period = r->cpu_period.set && r->cpu_period.v > 0 ? r->cpu_period.v : 100000;
   r->cpu_period.set = r->cpu_quota.set = true;
   r->cpu_period.v = period;
-  r->cpu_quota.v = (int64_t) llround (cpu->cap * (double) period);
+  r->cpu_quota.v = (int64_t) round_nearest (cpu->cap * (double) period);
   if (r->cpu_quota.v < 1000)
     r->cpu_quota.v = 1000; /* the kernel's least quota */
   return 0;
@@ -509,6 +513,7 @@ struct create
   char *bundle, *config_text, *rootfs, *sd_slice, *sd_unit;
   char *cgroup_rel; /* the zone's cgroup below each hierarchy's root (cgroupfs) */
   int lock_fd, state_fd, sock_parent, sock_child, console_fd, own_pid_ns, own_time_ns;
+  int cgroup_fd; /* the zone's cgroup, to clone the init into (pure v2), or -1 */
   int restore_netns; /* restore: the network namespace CRIU puts the zone in, or -1 */
   scmp_filter_ctx filter;
   struct zone_state *st;
@@ -537,6 +542,7 @@ create_release (struct create *c)
   cleanup_closep (&c->console_fd);
   cleanup_closep (&c->own_pid_ns);
   cleanup_closep (&c->own_time_ns);
+  cleanup_closep (&c->cgroup_fd);
   if (c->filter)
     seccomp_release (c->filter);
   cleanup_statep (&c->st);
@@ -713,8 +719,8 @@ make_cgroups (struct create *c, zerr **err)
   return cgroup_apply (c->st->cgroup_paths, c->resources, &c->writes, err);
 }
 
-/* Clone the init into its new namespaces; it waits on the socket for GO. Never returns in the
-   child. */
+/* Clone the init into its new namespaces (and, with c->cgroup_fd, into its cgroup); it waits on
+   the socket for GO. Never returns in the child. */
 static int
 clone_zone_init (struct create *c, zerr **err)
 {
@@ -732,7 +738,13 @@ clone_zone_init (struct create *c, zerr **err)
   if ((ret = prepare_child_namespaces (c->config, err)) < 0)
     return ret;
 
-  c->undo.pid = clone_init (clone_flags (c->config), &c->undo.pidfd);
+  c->undo.pid = clone_init (clone_flags (c->config), &c->undo.pidfd, c->cgroup_fd);
+  /* A kernel before 5.7 has no CLONE_INTO_CGROUP: the init is placed as on v1. */
+  if (c->undo.pid < 0 && c->cgroup_fd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS))
+    {
+      cleanup_closep (&c->cgroup_fd);
+      c->undo.pid = clone_init (clone_flags (c->config), &c->undo.pidfd, -1);
+    }
   if (c->undo.pid < 0)
     {
       c->undo.pidfd = -1;
@@ -788,9 +800,10 @@ start_scope (struct create *c, pid_t pid, zerr **err)
   return cgroup_apply (st->cgroup_paths, c->resources, &c->writes, err);
 }
 
-/* Id maps and the cgroup for the init, then GO: it builds its rootfs from here on. */
+/* Id maps, then GO: the init builds its rootfs from here on, while we make and join its cgroups
+   (place_init); it waits for PLACED wherever they matter. */
 static int
-place_init (struct create *c, zerr **err)
+let_init_go (struct create *c, zerr **err)
 {
   struct zone_state *st = c->st;
   pid_t pid = c->undo.pid;
@@ -802,13 +815,6 @@ place_init (struct create *c, zerr **err)
           || (ret = write_idmap (pid, "uid_map", c->config->uid_mappings, c->config->n_uid_mappings, err)) < 0)
         return ret;
     }
-  if (c->rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
-    {
-      if ((ret = start_scope (c, pid, err)) < 0)
-        return ret;
-    }
-  else if ((ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
-    return ret;
   /* Not written yet: until `created`, the init dies with us (PDEATHSIG, or EOF on the socket),
      and what is left is found through the cgroup paths already recorded. */
   st->pid = pid;
@@ -816,6 +822,57 @@ place_init (struct create *c, zerr **err)
   if (sync_send (c->sock_parent, SYNC_GO, 0, NULL) < 0)
     return zerr_set (err, EPIPE, "the zone's init exited during setup");
   return 0;
+}
+
+/* Pure v2 with cgroupfs: one directory, which the init can be cloned into. */
+static bool
+born_in_its_cgroup (const struct create *c)
+{
+  return c->rt->cgroup_manager == ZONE_CGROUP_CGROUPFS && cgroup_host_mode () == CGROUP_MODE_UNIFIED
+         && c->st->cgroup_paths && c->st->cgroup_paths[0] && c->st->cgroup_paths[1] == NULL;
+}
+
+static int
+open_cgroup (struct create *c, zerr **err)
+{
+  c->cgroup_fd = open (c->st->cgroup_paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return c->cgroup_fd < 0 ? zerr_sys (err, "open cgroup `%s`", c->st->cgroup_paths[0]) : 0;
+}
+
+/* What the init said when it failed while we were placing it, in place of our own error
+   (joining the cgroups of an init that has exited fails too, for a reason that says nothing). */
+static int
+init_reason (struct create *c, int ret, zerr **err)
+{
+  struct sync_msg *m;
+
+  if (poll (&(struct pollfd){ .fd = c->sock_parent, .events = POLLIN }, 1, 0) <= 0)
+    return ret;
+  m = xmalloc0 (sizeof *m);
+  if (sync_recv (c->sock_parent, m) == 0 && m->type == SYNC_ERROR)
+    {
+      zerr_free (err);
+      ret = zerr_set (err, m->code, "%s", m->msg);
+    }
+  free (m);
+  return ret;
+}
+
+/* The init into the cgroups make_cgroups made (or a systemd scope), then PLACED. */
+static int
+place_init (struct create *c, zerr **err)
+{
+  int ret;
+
+  if (c->cgroup_fd >= 0)
+    ret = 0; /* born there */
+  else if (c->rt->cgroup_manager == ZONE_CGROUP_SYSTEMD)
+    ret = start_scope (c, c->undo.pid, err);
+  else
+    ret = cgroup_enter (c->st->cgroup_paths, c->undo.pid, err);
+  if (ret == 0 && sync_send (c->sock_parent, SYNC_PLACED, 0, NULL) < 0)
+    ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
+  return ret < 0 ? init_reason (c, ret, err) : 0;
 }
 
 /* The zone's end of the network in netns, its lease and the host's end (bridge). */
@@ -990,7 +1047,7 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   struct create c = {
     .rt = rt, .id = id, .o = o, .console_sock = console_sock,
     .lock_fd = -1, .state_fd = -1, .sock_parent = -1, .sock_child = -1, .console_fd = -1,
-    .own_pid_ns = -1, .own_time_ns = -1, .restore_netns = -1,
+    .own_pid_ns = -1, .own_time_ns = -1, .restore_netns = -1, .cgroup_fd = -1,
     .undo = { .root = rt->root, .id = id, .pid = -1, .pidfd = -1 },
   };
   int ret;
@@ -998,22 +1055,38 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   if ((ret = read_bundle (&c, err)) < 0 || (ret = check_and_plan (&c, err)) < 0)
     goto out;
   zone_debug (rt, "%s: config checked, bundle %s", id, c.bundle);
-  if ((ret = record_zone (&c, err)) < 0 || (ret = reserve_cpu (&c, err)) < 0 || (ret = make_cgroups (&c, err)) < 0)
+  if ((ret = record_zone (&c, err)) < 0 || (ret = reserve_cpu (&c, err)) < 0)
     goto fail;
-  zone_debug (rt, "%s: state recorded, cgroup %s", id, c.st->cgroup_paths && c.st->cgroup_paths[0] ? c.st->cgroup_paths[0] : "(none)");
+  zone_debug (rt, "%s: state recorded", id);
   if (o->restore)
     {
-      if ((ret = restore_network (&c, err)) < 0 || (ret = restore_processes (&c, err)) < 0
-          || (ret = mark_created (&c, err)) < 0)
+      if ((ret = make_cgroups (&c, err)) < 0 || (ret = restore_network (&c, err)) < 0
+          || (ret = restore_processes (&c, err)) < 0 || (ret = mark_created (&c, err)) < 0)
         goto fail;
     }
   else
     {
-      if ((ret = clone_zone_init (&c, err)) < 0 || (ret = place_init (&c, err)) < 0)
+      /* On pure v2 the init is cloned into its cgroup, made first; elsewhere the cgroups are made
+         and joined while the init makes its rootfs. */
+      bool born_in_cgroup = born_in_its_cgroup (&c);
+      if (born_in_cgroup && ((ret = make_cgroups (&c, err)) < 0 || (ret = open_cgroup (&c, err)) < 0))
         goto fail;
-      zone_debug (rt, "%s: init %d cloned and placed", id, c.undo.pid);
-      if ((ret = connect_network (&c, err)) < 0 || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0
-          || (ret = mark_created (&c, err)) < 0)
+      if ((ret = clone_zone_init (&c, err)) < 0 || (ret = let_init_go (&c, err)) < 0)
+        goto fail;
+      zone_debug (rt, "%s: init %d cloned%s, making its rootfs", id, c.undo.pid, c.cgroup_fd >= 0 ? " into its cgroup" : "");
+      if (!born_in_cgroup && (ret = make_cgroups (&c, err)) < 0)
+        {
+          ret = init_reason (&c, ret, err);
+          goto fail;
+        }
+      zone_debug (rt, "%s: cgroup %s made", id, c.st->cgroup_paths && c.st->cgroup_paths[0] ? c.st->cgroup_paths[0] : "(none)");
+      if ((ret = place_init (&c, err)) < 0)
+        goto fail;
+      zone_debug (rt, "%s: init placed in its cgroup", id);
+      if ((ret = connect_network (&c, err)) < 0 || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0)
+        goto fail;
+      zone_debug (rt, "%s: init ready (rootfs, mounts, pivot_root done)", id);
+      if ((ret = mark_created (&c, err)) < 0)
         goto fail;
     }
   zone_debug (rt, "%s: created, init %d", id, c.undo.pid);

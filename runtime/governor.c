@@ -9,6 +9,7 @@
    written to: their ceiling matters only once they run. */
 #define _GNU_SOURCE
 #include "governor.h"
+#include "../util/units.h"
 #include "internal.h"
 #include "store.h"
 #include "../cgroups/cgroup.h"
@@ -23,9 +24,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -141,7 +142,7 @@ policy_from_config (int dirfd, struct cpu_policy *p, bool weight_given)
     {
       double period = r->cpu_period.set && r->cpu_period.v > 0 ? (double) r->cpu_period.v : 100000;
       double cap = (double) r->cpu_quota.v / period;
-      p->cap = p->cap > 0 ? fmin (p->cap, cap) : cap;
+      p->cap = p->cap > 0 ? dmin (p->cap, cap) : cap;
     }
   if (!weight_given && r->cpu_shares.set && r->cpu_shares.v > 0)
     p->weight = (double) cgroup_shares_to_weight ((uint64_t) r->cpu_shares.v);

@@ -98,6 +98,22 @@ create_hooks (struct init_args *a, char **start_state, zerr **err)
   return ret;
 }
 
+/* The runtime places us in the zone's cgroups while we make the rootfs (that overlaps the RCU
+   grace period a cgroup v1 migration waits for); wait for it where the cgroups matter. */
+static int
+wait_placed (void *data, zerr **err)
+{
+  struct init_args *a = data;
+  int ret;
+
+  if (a->placed)
+    return 0;
+  if ((ret = sync_expect (a->sync_fd, SYNC_PLACED, NULL, err)) < 0)
+    return ret;
+  a->placed = true;
+  return 0;
+}
+
 static int
 setup (struct init_args *a, char **exe, char **state, zerr **err)
 {
@@ -105,6 +121,7 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
   struct rootfs_ctx rctx = {
     .config = c, .rootfs = a->rootfs, .bundle = a->bundle, .in_userns = a->new_userns, .root_fd = -1,
     .cgroupns = zone_config_namespace (c, CLONE_NEWCGROUP) != NULL,
+    .before_cgroup_mount = wait_placed, .before_cgroup_mount_data = a,
   };
   const struct zone_namespace *cg = zone_config_namespace (c, CLONE_NEWCGROUP);
   bool own_mnt = zone_config_namespace (c, CLONE_NEWNS) != NULL;
@@ -117,8 +134,8 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
   if ((ret = join_namespaces (c, err)) < 0)
     return ret;
   /* Unshared only now, so that the namespace's root is the zone's own cgroup. */
-  if (cg && cg->path == NULL && unshare (CLONE_NEWCGROUP) < 0)
-    return zerr_sys (err, "create the cgroup namespace");
+  if (cg && cg->path == NULL && ((ret = wait_placed (a, err)) < 0 || unshare (CLONE_NEWCGROUP) < 0))
+    return ret < 0 ? ret : zerr_sys (err, "create the cgroup namespace");
   if (c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
     return zerr_sys (err, "hostname: sethostname");
   if (c->domainname && setdomainname (c->domainname, strlen (c->domainname)) < 0)
@@ -127,9 +144,12 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
       && errno != EPERM)
     return zerr_sys (err, "create a session keyring");
 
-  if (own_mnt
-      && ((ret = rootfs_prepare (&rctx, err)) < 0 || (ret = rootfs_mount_all (&rctx, err)) < 0
-          || (ret = rootfs_create_devices (&rctx, err)) < 0))
+  if (own_mnt && ((ret = rootfs_prepare (&rctx, err)) < 0 || (ret = rootfs_mount_all (&rctx, err)) < 0))
+    return ret;
+  /* Devices are made under the zone's device rules (v1: mknod needs `m`), as runc makes them. */
+  if ((ret = wait_placed (a, err)) < 0)
+    return ret;
+  if (own_mnt && (ret = rootfs_create_devices (&rctx, err)) < 0)
     return ret;
   if ((ret = create_hooks (a, state, err)) < 0)
     return ret;

@@ -22,6 +22,7 @@ struct init_args
   int console_fd;           /* where to send the pty master; -1 without a terminal */
   scmp_filter_ctx seccomp;  /* NULL without linux.seccomp */
   bool create_hooks;        /* stop before pivot_root for the runtime's create hooks */
+  bool placed;              /* SYNC_PLACED has come: we are in the zone's cgroups */
 };
 
 /* Never returns: execs the zone's process or exits non-zero after reporting over sync_fd. */

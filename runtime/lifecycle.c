@@ -363,6 +363,7 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
   zone_debug (rt, "%s: removing its cgroup, network and state", id);
   if ((ret = cgroup_destroy (st->cgroup_paths, st->cgroup_made, err)) < 0)
     return ret;
+  zone_debug (rt, "%s: cgroup removed", id);
   {
     cleanup_net struct zone_net net = { 0 };
     if (zone_net_parse_annotations (st->annotations, st->n_annotations, true, &net, NULL) == 0 && net.bridge
@@ -378,7 +379,9 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
       st->pid = 0;
       run_hooks_warn (dirfd, st, ZONE_HOOK_POSTSTOP);
     }
-  return store_remove (rt->root, id, err);
+  ret = store_remove (rt->root, id, err);
+  zone_debug (rt, "%s: deleted", id);
+  return ret;
 }
 
 int

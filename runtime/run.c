@@ -194,7 +194,10 @@ zone_run (const struct zone_runtime *rt, const char *id, const struct zone_creat
   if (hand_off && o->notify_started)
     ret = 1;
   else
-    ret = wait_foreground (res.pid, pidfd, master, notify_fd, hand_off, exit_code, err);
+    {
+      ret = wait_foreground (res.pid, pidfd, master, notify_fd, hand_off, exit_code, err);
+      zone_debug (rt, "%s: process ended", id);
+    }
   if (ret == 1)
     {
       /* systemd must have MAINPID before it sees us exit. */

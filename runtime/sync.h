@@ -6,12 +6,14 @@
 
 enum sync_type
 {
-  SYNC_GO = 1, /* runtime -> init: ids mapped, cgroup joined: go on */
+  SYNC_GO = 1, /* runtime -> init: ids mapped: go on (its rootfs, while we place it) */
   SYNC_READY,  /* init -> runtime: set up, about to wait for start */
   SYNC_ERROR,  /* init -> runtime: setup failed, msg says why */
   SYNC_HOOKS,  /* init -> runtime: mounts are made, run prestart and createRuntime now */
   SYNC_HOOKS_DONE, /* runtime -> init: done; sent twice, msg the state JSON for createContainer, then
                       the one for startContainer */
+  SYNC_PLACED, /* runtime -> init: it is in its cgroups (awaited before anything that depends on
+                  them: a cgroup namespace or mount, devices, hooks, the process) */
 };
 
 struct sync_msg

@@ -9,5 +9,23 @@
 bool parse_size (const char *s, long long *out);
 /* A whole decimal number and nothing else. */
 bool parse_int (const char *s, long long *out);
+/* x rounded to the nearest whole number, halves away from zero (llround without libm, whose
+   loading every exec of zone would pay). */
+static inline long long
+round_nearest (double x)
+{
+  return (long long) (x < 0 ? x - 0.5 : x + 0.5);
+}
+/* fmin and fmax for numbers that are never NaN, likewise without libm. */
+static inline double
+dmin (double a, double b)
+{
+  return a < b ? a : b;
+}
+static inline double
+dmax (double a, double b)
+{
+  return a > b ? a : b;
+}
 
 #endif

@@ -319,3 +319,29 @@ cgroupfs_view() {
   echo "$output"
   [ "$status" -eq 0 ]
 }
+
+@test "the init is in its cgroup before hooks, devices and the process: cloned into it on pure v2, joined while it makes its rootfs elsewhere" {
+  # a prestart hook (it runs once the rootfs is made) sees where the init is
+  printf '#!/bin/sh\npid=$(jq .pid)\ncat /proc/$pid/cgroup > %s\n' "$BATS_TEST_TMPDIR/init-cgroup" > "$BATS_TEST_TMPDIR/hook"
+  chmod +x "$BATS_TEST_TMPDIR/hook"
+  cfg --arg h "$BATS_TEST_TMPDIR/hook" '.hooks = {prestart: [{path: $h}]}'
+  set_args true
+  run "$ZONE_BIN" --root "$ZROOT" --debug run pl1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  cat "$BATS_TEST_TMPDIR/init-cgroup"
+  # in every hierarchy (or the one v2 line) the init is in the zone's own cgroup already
+  [ "$(grep -c . "$BATS_TEST_TMPDIR/init-cgroup")" -gt 0 ]
+  [ -z "$(grep -v ':/zone/pl1@' "$BATS_TEST_TMPDIR/init-cgroup")" ]
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    [[ "$output" == *"cloned into its cgroup"* ]]
+  else
+    [[ "$output" != *"cloned into its cgroup"* ]]
+  fi
+  # a failed mount is reported as the init's reason, even while zone is still placing it
+  cfg '.hooks = {} | .mounts += [{destination: "/x", type: "bind", source: "/nonexistent-zone-test", options: ["bind"]}]'
+  run zone run pl2
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"/nonexistent-zone-test"* ]]
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/pl2@* /sys/fs/cgroup/zone/pl2@* 2>/dev/null)" ]
+}
