@@ -147,9 +147,8 @@ cgroup_enable_controller (const char *dir, const char *ctrl, zerr **err)
   return 0;
 }
 
-/* The linux.resources field a cgroup file is written from, for an error the kernel gives. */
-static const char *
-resource_field (const char *file)
+const char *
+cgroup_resource_field (const char *file)
 {
   static const char *const map[][2] = {
     { "cpuset.cpus", "cpu.cpus" },
@@ -273,7 +272,7 @@ cgroup_apply (char **paths, const struct zone_resources *r, const struct cgroup_
                 : r2 == -EINVAL && strcmp (x->file, "memory.limit_in_bytes") == 0
                     ? zerr_set (err, EINVAL, "cgroup: memory limit %s is above the zone's memory + swap limit: set "
                                              "the swap limit too (memory.swap, --memory-swap)", x->value)
-                    : zerr_sys (err, "linux.resources.%s: the kernel refused `%s` for %s", resource_field (x->file),
+                    : zerr_sys (err, "linux.resources.%s: the kernel refused `%s` for %s", cgroup_resource_field (x->file),
                                 x->value, x->file);
           }
       }

@@ -242,6 +242,31 @@ cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **err)
   return 0;
 }
 
+bool
+cgroup_plan_writable (const struct cgroup_plan *p)
+{
+  for (size_t i = 0; p->paths && p->paths[i]; i++)
+    {
+      const char *dir = p->paths[i];
+      cleanup_free char *probe = NULL;
+      /* A directory to make needs its parent writable; an existing one, its cgroup.procs. */
+      if (strv_has (p->made, dir) || !is_dir (dir))
+        {
+          cleanup_free char *parent = xstrdup (dir);
+          char *slash;
+          /* the deepest ancestor that exists */
+          while ((slash = strrchr (parent, '/')) && slash != parent && !is_dir (parent))
+            *slash = '\0';
+          probe = steal_pointer (&parent);
+        }
+      else if (asprintf (&probe, "%s/cgroup.procs", dir) < 0)
+        abort ();
+      if (access (probe, W_OK) < 0)
+        return false;
+    }
+  return true;
+}
+
 char **
 cgroup_existing (const char *path)
 {

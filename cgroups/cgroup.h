@@ -39,6 +39,11 @@ int cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **er
 void cgroup_plan_release (struct cgroup_plan *p);
 /* The directories of path that exist, one per hierarchy. */
 char **cgroup_existing (const char *path);
+/* Whether the caller may make (or join) every directory of the plan: false for an ordinary user
+   to whom nothing is delegated. */
+bool cgroup_plan_writable (const struct cgroup_plan *p);
+/* The linux.resources field a cgroup file is written from ("memory.limit"), for messages. */
+const char *cgroup_resource_field (const char *file);
 /* Make the directories of the plan; on failure nothing of them is left. */
 int cgroup_create (const struct cgroup_plan *p, zerr **err);
 int cgroup_enter (char **paths, pid_t pid, zerr **err);

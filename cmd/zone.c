@@ -148,7 +148,8 @@ print_help (void)
          "  spec          write a default config.json (--bundle DIR, --rootless)\n"
          "  features      print what this runtime supports (runtime-spec features.md)\n\n"
          "global options:\n"
-         "  --root DIR            state directory (default " ZONE_DEFAULT_ROOT ")\n"
+         "  --root DIR            state directory (default " ZONE_DEFAULT_ROOT ", $XDG_RUNTIME_DIR/zone for\n"
+         "                        an ordinary user)\n"
          "  --state-dir DIR       templates and defined zones (default " ZONE_DEFAULT_STATE_DIR ")\n"
          "  --log FILE            also write errors to FILE\n"
          "  --log-format FORMAT   text or json\n"
@@ -692,6 +693,13 @@ main (int argc, char **argv)
   int c, optind_saved;
 
   clock_gettime (CLOCK_MONOTONIC, &started);
+  /* An ordinary user's zones live in their runtime directory, as runc's do ($XDG_RUNTIME_DIR/runc). */
+  if (geteuid () != 0 && getenv ("XDG_RUNTIME_DIR") && *getenv ("XDG_RUNTIME_DIR") == '/')
+    {
+      static char user_root[4096];
+      snprintf (user_root, sizeof user_root, "%s/zone", getenv ("XDG_RUNTIME_DIR"));
+      runtime.root = user_root;
+    }
   opterr = 0;
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
     {

@@ -23,6 +23,8 @@
 #include "../util/fs.h"
 #include "../util/hash.h"
 #include "../util/strbuf.h"
+#include "../util/run.h"
+#include "../util/argv.h"
 #include "../util/units.h"
 
 #include <arpa/inet.h>
@@ -111,6 +113,64 @@ write_idmap (pid_t pid, const char *file, const struct zone_idmap *maps, size_t 
   if (ret < 0)
     return zerr_wrap (err, "linux.%s", strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
   return 0;
+}
+
+static bool
+own_id_only (const struct zone_idmap *m, size_t n, unsigned id)
+{
+  return n == 1 && m[0].size == 1 && m[0].host_id == id;
+}
+
+/* newuidmap/newgidmap PID ID HOSTID SIZE...: the setuid helpers (package uidmap) that map the
+   ranges /etc/subuid and /etc/subgid give an ordinary user. */
+static int
+run_idmap_helper (const char *tool, pid_t pid, const struct zone_idmap *maps, size_t n, zerr **err)
+{
+  cleanup_argv struct argv a = { 0 };
+  const char *field = strcmp (tool, "newuidmap") == 0 ? "uidMappings" : "gidMappings";
+
+  argv_push (&a, "%s", tool);
+  argv_push (&a, "%d", pid);
+  for (size_t i = 0; i < n; i++)
+    {
+      argv_push (&a, "%u", maps[i].container_id);
+      argv_push (&a, "%u", maps[i].host_id);
+      argv_push (&a, "%u", maps[i].size);
+    }
+  if (run_tool ("refused", &a, err) < 0)
+    return zerr_wrap (err, "linux.%s: an ordinary user maps more than its own id through %s (package uidmap) "
+                           "and its range in /etc/%s", field, tool, strcmp (tool, "newuidmap") == 0 ? "subuid" : "subgid");
+  return 0;
+}
+
+/* The init's id maps. An ordinary user may write one line mapping its own ids, and gid_map only
+   once setgroups is denied (which the kernel asks so that no one drops a group that denies them
+   something); any other map goes through newuidmap/newgidmap. */
+static int
+map_ids (pid_t pid, const struct zone_config *c, zerr **err)
+{
+  int ret;
+
+  if (geteuid () != 0)
+    {
+      if (own_id_only (c->uid_mappings, c->n_uid_mappings, geteuid ())
+          && own_id_only (c->gid_mappings, c->n_gid_mappings, getegid ()))
+        {
+          char path[64];
+          snprintf (path, sizeof path, "/proc/%d/setgroups", pid);
+          if ((ret = write_file_at (AT_FDCWD, path, "deny", 4, 0644, err)) < 0)
+            return ret;
+        }
+      else
+        {
+          if ((ret = run_idmap_helper ("newgidmap", pid, c->gid_mappings, c->n_gid_mappings, err)) < 0)
+            return ret;
+          return run_idmap_helper ("newuidmap", pid, c->uid_mappings, c->n_uid_mappings, err);
+        }
+    }
+  if ((ret = write_idmap (pid, "gid_map", c->gid_mappings, c->n_gid_mappings, err)) < 0)
+    return ret;
+  return write_idmap (pid, "uid_map", c->uid_mappings, c->n_uid_mappings, err);
 }
 
 /* pid and time namespaces apply to children only: join or create them here, before clone. */
@@ -409,9 +469,28 @@ default_cgroup_name (const char *root, const char *id)
 /* Where the zone's cgroup goes and which of its directories zone makes, recorded in the state
    before anything is made, so that `delete --force` finds them after a crash at any later step
    and never removes or signals a cgroup that was there before. */
+/* An ordinary user to whom no cgroup is delegated: the zone runs in the user's own cgroup, as
+   runc runs it, unless the config asks for a limit, which could not hold there. (Device rules
+   are not limits here: in a user namespace no device node can be made, only bound.) */
+static int
+without_cgroup (const struct zone_runtime *rt, const char *id, const struct cgroup_writes *writes, const char *where,
+                zerr **err)
+{
+  for (size_t i = 0; i < writes->n; i++)
+    if (strcmp (writes->w[i].controller ? writes->w[i].controller : "", "devices") != 0)
+      return zerr_set (err, EPERM, "config.json: linux.resources.%s: an ordinary user's zone is limited only in a "
+                                   "cgroup delegated to the user (systemd-run --user -p Delegate=yes, or "
+                                   "--systemd-cgroup), and `%s` is not",
+                       cgroup_resource_field (writes->w[i].file), where);
+  zone_debug (rt, "%s: no cgroup of its own: nothing is delegated to uid %u at `%s` and the config asks for no limits",
+              id, (unsigned) geteuid (), where);
+  return 0;
+}
+
 static int
 plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const char *cgroups_path, const char *id,
-             struct zone_state *st, char **sd_slice, char **sd_unit, char **rel, zerr **err)
+             const struct cgroup_writes *writes, struct zone_state *st, char **sd_slice, char **sd_unit, char **rel,
+             zerr **err)
 {
   const char *shared = zone_config_annotation (c, "org.zone.cgroup.shared");
   cleanup_free char *name = NULL, *path = NULL;
@@ -429,6 +508,12 @@ plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const c
   if ((ret = cgroup_zone_path (cgroups_path, name, &path, err)) < 0
       || (ret = cgroup_plan (path, shared && strcmp (shared, "true") == 0, &plan, err)) < 0)
     return ret;
+  if (geteuid () != 0 && !cgroup_plan_writable (&plan))
+    {
+      ret = without_cgroup (rt, id, writes, plan.paths[0], err);
+      cgroup_plan_release (&plan);
+      return ret;
+    }
   st->cgroup_paths = plan.paths;
   st->cgroup_made = plan.made;
   st->cgroup_owned = plan.owned;
@@ -588,6 +673,10 @@ check_and_plan (struct create *c, zerr **err)
       || (ret = seccomp_filter_build (c->config->seccomp, &c->filter, err)) < 0
       || (ret = process_check_memory_merge (c->config, err)) < 0)
     return ret;
+  /* A bridge, its NAT and a veth in the host's namespace are the host's to change. */
+  if (c->net.bridge && geteuid () != 0)
+    return zerr_set (err, EPERM, "config.json: annotations.org.zone.net.mode: bridge needs root; an ordinary "
+                                 "user's zone has loopback only (mode none)");
   if (c->config->process->terminal)
     {
       c->console_fd = c->console_sock >= 0 ? dup (c->console_sock) : terminal_connect_socket (o->console_socket, err);
@@ -674,8 +763,8 @@ record_zone (struct create *c, zerr **err)
   if (c->o->cgroups_path)
     cgroups_path = c->o->cgroups_path;
 
-  if ((ret = plan_cgroup (c->rt, c->config, cgroups_path, c->id, c->st, &c->sd_slice, &c->sd_unit, &c->cgroup_rel,
-                          err)) < 0
+  if ((ret = plan_cgroup (c->rt, c->config, cgroups_path, c->id, &c->writes, c->st, &c->sd_slice, &c->sd_unit,
+                          &c->cgroup_rel, err)) < 0
       || (ret = store_write_state (c->lock_fd, c->st, err)) < 0)
     return ret;
   /* exec and the poststop hooks need the config as it was at create time. */
@@ -711,7 +800,7 @@ make_cgroups (struct create *c, zerr **err)
   struct cgroup_plan plan = { c->st->cgroup_paths, c->st->cgroup_made, c->st->cgroup_owned };
   int ret;
 
-  if (c->rt->cgroup_manager != ZONE_CGROUP_CGROUPFS)
+  if (c->rt->cgroup_manager != ZONE_CGROUP_CGROUPFS || c->st->cgroup_paths == NULL)
     return 0;
   if ((ret = cgroup_create (&plan, err)) < 0)
     return ret;
@@ -809,12 +898,8 @@ let_init_go (struct create *c, zerr **err)
   pid_t pid = c->undo.pid;
   int ret;
 
-  if (clone_flags (c->config) & CLONE_NEWUSER)
-    {
-      if ((ret = write_idmap (pid, "gid_map", c->config->gid_mappings, c->config->n_gid_mappings, err)) < 0
-          || (ret = write_idmap (pid, "uid_map", c->config->uid_mappings, c->config->n_uid_mappings, err)) < 0)
-        return ret;
-    }
+  if ((clone_flags (c->config) & CLONE_NEWUSER) && (ret = map_ids (pid, c->config, err)) < 0)
+    return ret;
   /* Not written yet: until `created`, the init dies with us (PDEATHSIG, or EOF on the socket),
      and what is left is found through the cgroup paths already recorded. */
   st->pid = pid;
@@ -824,12 +909,16 @@ let_init_go (struct create *c, zerr **err)
   return 0;
 }
 
-/* Pure v2 with cgroupfs: one directory, which the init can be cloned into. */
+/* Pure v2 with cgroupfs: one directory, which the init can be cloned into. Not with a pids
+   limit of 0: the init's own birth would count against it, where a migrated init does not (the
+   zone then runs, and can fork nothing, as with runc). */
 static bool
 born_in_its_cgroup (const struct create *c)
 {
+  const struct zone_resources *r = c->resources;
   return c->rt->cgroup_manager == ZONE_CGROUP_CGROUPFS && cgroup_host_mode () == CGROUP_MODE_UNIFIED
-         && c->st->cgroup_paths && c->st->cgroup_paths[0] && c->st->cgroup_paths[1] == NULL;
+         && c->st->cgroup_paths && c->st->cgroup_paths[0] && c->st->cgroup_paths[1] == NULL
+         && !(r && r->pids_limit.set && r->pids_limit.v == 0);
 }
 
 static int
@@ -1079,10 +1168,12 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
           ret = init_reason (&c, ret, err);
           goto fail;
         }
-      zone_debug (rt, "%s: cgroup %s made", id, c.st->cgroup_paths && c.st->cgroup_paths[0] ? c.st->cgroup_paths[0] : "(none)");
+      if (c.st->cgroup_paths && c.st->cgroup_paths[0])
+        zone_debug (rt, "%s: cgroup %s made", id, c.st->cgroup_paths[0]);
       if ((ret = place_init (&c, err)) < 0)
         goto fail;
-      zone_debug (rt, "%s: init placed in its cgroup", id);
+      if (c.st->cgroup_paths && c.st->cgroup_paths[0])
+        zone_debug (rt, "%s: init placed in its cgroup", id);
       if ((ret = connect_network (&c, err)) < 0 || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0)
         goto fail;
       zone_debug (rt, "%s: init ready (rootfs, mounts, pivot_root done)", id);

@@ -169,6 +169,7 @@ struct exec_child
   const struct zone_config *config;
   const struct zone_exec_opts *opts;
   int zone_pidfd, root_fd, go_fd, report_fd, console_fd, ns_flags;
+  bool in_userns; /* the runtime joined the zone's user namespace for us (an ordinary user's zone) */
   scmp_filter_ctx seccomp;
 };
 
@@ -185,7 +186,7 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
     return zerr_set (err, EPIPE, "the runtime went away");
   if (x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME) && setns (x->zone_pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
     return zerr_sys (err, "join the zone's namespaces");
-  if (x->ns_flags & CLONE_NEWUSER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  if ((x->ns_flags & CLONE_NEWUSER || x->in_userns) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return zerr_sys (err, "become root in the zone's user namespace");
   /* The zone's root as its init sees it: also right for zones made with --no-pivot. */
   if (fchdir (x->root_fd) < 0 || chroot (".") < 0)
@@ -270,6 +271,7 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
   cleanup_free char *text = NULL;
   scmp_filter_ctx filter = NULL;
   int go[2] = { -1, -1 }, report[2] = { -1, -1 }, ret, ns_flags;
+  bool in_userns = false;
   char path[64];
   pid_t pid;
 
@@ -318,6 +320,15 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
   if (root_fd < 0)
     return zerr_sys (err, "open the zone's root");
   ns_flags = zone_namespaces (st->pid);
+  /* An ordinary user's zone: its pid namespace belongs to its user namespace, where we have
+     capabilities only once we are in it (as its owner we may join it). The child then is too. */
+  if (ns_flags & CLONE_NEWUSER && geteuid () != 0)
+    {
+      if (setns (zone_pidfd, CLONE_NEWUSER) < 0)
+        return zerr_sys (err, "join the zone's user namespace");
+      ns_flags &= ~CLONE_NEWUSER;
+      in_userns = true;
+    }
   /* pid and time namespaces take effect for our children only: join them here. */
   if (ns_flags & (CLONE_NEWPID | CLONE_NEWTIME) && setns (zone_pidfd, ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
     return zerr_sys (err, "join the zone's pid namespace");
@@ -336,7 +347,8 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
       close (report[0]);
       struct exec_child x = {
         .config = config, .opts = o, .zone_pidfd = zone_pidfd, .root_fd = root_fd, .go_fd = go[0],
-        .report_fd = report[1], .console_fd = console_fd, .ns_flags = ns_flags, .seccomp = filter,
+        .report_fd = report[1], .console_fd = console_fd, .ns_flags = ns_flags, .in_userns = in_userns,
+        .seccomp = filter,
       };
       exec_child_main (&x);
     }

@@ -11,6 +11,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -234,6 +235,52 @@ pid_ns_of (pid_t pid)
   return stat (path, &sb) == 0 ? sb.st_ino : 0;
 }
 
+/* The processes of pid namespace ns, found in /proc: a zone without a cgroup of its own. */
+static int
+pids_in_namespace (ino_t ns, pid_t **pids, size_t *n)
+{
+  cleanup_dir DIR *d = opendir ("/proc");
+  struct dirent *de;
+  size_t alloc = 0;
+
+  *pids = NULL;
+  *n = 0;
+  while (d && (de = readdir (d)))
+    {
+      pid_t pid = (pid_t) atoi (de->d_name);
+      if (pid <= 0 || pid_ns_of (pid) != ns)
+        continue;
+      if (*n + 1 >= alloc)
+        {
+          alloc = alloc ? alloc * 2 : 16;
+          *pids = realloc (*pids, alloc * sizeof (pid_t));
+          if (*pids == NULL)
+            abort ();
+        }
+      (*pids)[(*n)++] = pid;
+    }
+  return 0;
+}
+
+/* The zone's processes: its cgroup's, or, without one, those of its own pid namespace. */
+static int
+zone_pids (const struct zone_state *st, pid_t **pids, size_t *n, zerr **err)
+{
+  ino_t ns;
+
+  if (st->cgroup_paths && st->cgroup_paths[0])
+    return cgroup_pids (st->cgroup_paths, pids, n, err);
+  ns = pid_ns_of (st->pid);
+  if (ns == 0 || ns == pid_ns_of (getpid ()))
+    {
+      *pids = xmalloc0 (2 * sizeof (pid_t));
+      (*pids)[0] = st->pid;
+      *n = 1;
+      return 0;
+    }
+  return pids_in_namespace (ns, pids, n);
+}
+
 /* Signal every process of a live zone.  Through its cgroup only when zone made that cgroup and
    the init is in it; in a cgroup the zone joined, only the init and the processes of the zone's
    own pid namespace (with none of its own, only the init): nothing that merely shares the
@@ -250,7 +297,7 @@ signal_zone (const struct zone_state *st, int pidfd, int sig, zerr **err)
   if (st->cgroup_owned && cgroup_has_pid (st->cgroup_paths, st->pid))
     return cgroup_signal_all (st->cgroup_paths, sig, err);
   ns = pid_ns_of (st->pid);
-  if (ns == 0 || ns == pid_ns_of (getpid ()) || cgroup_pids (st->cgroup_paths, &pids, &n, err) < 0)
+  if (ns == 0 || ns == pid_ns_of (getpid ()) || zone_pids (st, &pids, &n, err) < 0)
     return 0;
   for (size_t i = 0; i < n; i++)
     if (pids[i] != st->pid && pid_ns_of (pids[i]) == ns)
@@ -459,7 +506,7 @@ zone_ps (const struct zone_runtime *rt, const char *id, pid_t **pids, size_t *n,
   *n = 0;
   if (strcmp (st->status, "stopped") == 0)
     return 0;
-  if ((ret = cgroup_pids (st->cgroup_paths, pids, n, err)) < 0)
+  if ((ret = zone_pids (st, pids, n, err)) < 0)
     return ret;
   qsort (*pids, *n, sizeof (pid_t), compare_pids);
   return 0;
@@ -478,8 +525,9 @@ set_frozen (const struct zone_runtime *rt, const char *id, bool frozen, zerr **e
     return zerr_set (err, EINVAL, "cannot pause container `%s`: it is %s, not running", id, st->status);
   if (!frozen && strcmp (st->status, "paused") != 0)
     return zerr_set (err, EINVAL, "cannot resume container `%s`: it is %s, not paused", id, st->status);
-  if (st->cgroup_paths == NULL)
-    return zerr_set (err, ENOTSUP, "container `%s` has no cgroup to freeze (--cgroup-manager disabled)", id);
+  if (st->cgroup_paths == NULL || st->cgroup_paths[0] == NULL)
+    return zerr_set (err, ENOTSUP, "container `%s` has no cgroup of its own to freeze (--cgroup-manager disabled, or "
+                                   "an ordinary user to whom no cgroup is delegated)", id);
   if ((ret = cgroup_freeze (st->cgroup_paths, frozen, err)) < 0)
     return ret;
   set_status (st, frozen ? "paused" : "running");

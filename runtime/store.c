@@ -71,6 +71,8 @@ store_create (const char *root, const char *id, zerr **err)
     {
       if (errno == EEXIST)
         return zerr_set (err, EEXIST, "`%s`: container with given ID already exists", id);
+      if (errno == EACCES && geteuid () != 0)
+        return zerr_sys (err, "create `%s` (an ordinary user's zones live in $XDG_RUNTIME_DIR/zone, or give --root)", dir);
       return zerr_sys (err, "create `%s`", dir);
     }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

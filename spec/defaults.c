@@ -60,12 +60,11 @@ zone_default_config (bool rootless, uid_t uid, gid_t gid)
                       "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"] },\n"
                       "    { \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
                       "      \"options\": [\"nosuid\", \"noexec\", \"nodev\"] },\n");
-  if (rootless)
-    strbuf_append (&sb, "    { \"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\",\n"
-                        "      \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n");
-  else
-    strbuf_append (&sb, "    { \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
-                        "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n");
+  /* A fresh sysfs also when rootless (runc binds the host's /sys there, having no network
+     namespace): the zone's own network namespace, made in its user namespace, allows it, and
+     /sys/class/net then shows the zone's interfaces, not the host's. */
+  strbuf_append (&sb, "    { \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+                      "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n");
   strbuf_append (&sb, "    { \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
                       "      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"] }\n");
   strbuf_append (&sb, "  ],\n  \"linux\": {\n");
@@ -76,11 +75,11 @@ zone_default_config (bool rootless, uid_t uid, gid_t gid)
                     (unsigned) uid, (unsigned) gid);
   else
     strbuf_append (&sb, "    \"resources\": { \"devices\": [{ \"allow\": false, \"access\": \"rwm\" }] },\n");
-  /* runc's list and order: tools that edit the default by index expect it. */
+  /* runc's list and order: tools that edit the default by index expect it. A rootless zone has
+     a network namespace too (runc's has none): loopback only, not the host's network. */
   strbuf_append (&sb, "    \"namespaces\": [\n"
-                      "      { \"type\": \"pid\" },\n");
-  if (!rootless)
-    strbuf_append (&sb, "      { \"type\": \"network\" },\n");
+                      "      { \"type\": \"pid\" },\n"
+                      "      { \"type\": \"network\" },\n");
   strbuf_append (&sb, "      { \"type\": \"ipc\" },\n"
                       "      { \"type\": \"uts\" },\n");
   strbuf_append (&sb, rootless ? "      { \"type\": \"mount\" },\n      { \"type\": \"user\" }\n"

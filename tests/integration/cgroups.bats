@@ -171,7 +171,10 @@ load helpers
   if [ -f "$cpu/cpu.weight" ]; then [ "$(cat "$cpu/cpu.weight")" = 100 ]; fi
   mem=$(cg_dir dz memory)
   [ "$(cat "$mem/memory.limit_in_bytes" 2>/dev/null || cat "$mem/memory.max")" != 0 ]
-  [ -n "$(cat "$(cg_dir dz cpuset)/cpuset.cpus" 2>/dev/null || echo v2)" ]
+  # cpus to run on (v1: its own cpuset.cpus must be filled; v2: the effective set, whether the
+  # cpuset controller is enabled for it or not)
+  cs=$(cg_dir dz cpuset)
+  [ -n "$(cat "$cs/cpuset.cpus.effective" 2>/dev/null || cat "$cs/cpuset.cpus" 2>/dev/null || echo v2)" ]
   echo "$zeros" > "$BATS_TEST_TMPDIR/r.json"
   zone update -r "$BATS_TEST_TMPDIR/r.json" dz
   zone update --cpu-share 0 --blkio-weight 0 dz

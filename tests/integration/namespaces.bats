@@ -44,7 +44,8 @@ ns_inode() { readlink "/proc/$1/ns/$2"; }
   [ "$(jq -c '[.linux.namespaces[].type]' config.json)" = '["pid","network","ipc","uts","mount"]' ]
   rm config.json
   "$ZONE_BIN" spec --rootless
-  [ "$(jq -c '[.linux.namespaces[].type]' config.json)" = '["pid","ipc","uts","mount","user"]' ]
+  # rootless: runc's list plus a network namespace (loopback only, not the host's network)
+  [ "$(jq -c '[.linux.namespaces[].type]' config.json)" = '["pid","network","ipc","uts","mount","user"]' ]
   [ "$(jq -r '.mounts[-1].destination' config.json)" = /sys/fs/cgroup ]
   # On a pure cgroup v2 host runc's spec also has a cgroup namespace; zone's does not yet (#14
   # note: the checkpoint of zones with a cgroup namespace must be checked first).

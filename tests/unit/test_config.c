@@ -235,6 +235,7 @@ test_default_spec_parses (void)
         {
           CHECK (zone_config_namespace (c, CLONE_NEWNS) != NULL);
           CHECK ((zone_config_namespace (c, CLONE_NEWUSER) != NULL) == rootless);
+          CHECK (zone_config_namespace (c, CLONE_NEWNET) != NULL);
           CHECK (c->root_readonly);
         }
       zone_config_free (c);

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# Rootless zones: an ordinary user (made by this file, removed after) runs zones as with runc:
+# a user namespace mapping the user to root, the state under $XDG_RUNTIME_DIR/zone, no cgroup of
+# its own where nothing is delegated (limits are then refused), loopback only.
+
+load helpers
+
+N=${ZONE_TEST_NET:-0}
+USER_A=zrla$N
+USER_B=zrlb$N
+
+setup_file() {
+  local u
+  for u in "$USER_A" "$USER_B"; do
+    id "$u" > /dev/null 2>&1 || useradd -M -d /nonexistent -s /bin/sh "$u"
+  done
+  # A range of subordinate ids for A, as /etc/subuid would give it (a fresh host may have none).
+  usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$USER_A"
+  RL=$(mktemp -d /tmp/zone-rootless.XXXXXX)
+  chmod 755 "$RL"
+  echo "$RL" > "$BATS_FILE_TMPDIR/rl"
+}
+
+teardown_file() {
+  local u rl
+  rl=$(cat "$BATS_FILE_TMPDIR/rl")
+  for u in "$USER_A" "$USER_B"; do
+    pkill -KILL -u "$u" 2> /dev/null || true
+    userdel "$u" 2> /dev/null || true
+  done
+  rm -rf --one-file-system "$rl"
+}
+
+setup() {
+  zone_setup
+  RL=$(cat "$BATS_FILE_TMPDIR/rl")
+  for u in "$USER_A" "$USER_B"; do
+    mkdir -p "$RL/$u/xdg" "$RL/$u/b"
+    chown -R "$u:" "$RL/$u"
+    chmod 700 "$RL/$u/xdg"
+  done
+  UID_A=$(id -u "$USER_A")
+  GID_A=$(id -g "$USER_A")
+}
+
+teardown() {
+  local u
+  for u in "$USER_A" "$USER_B"; do
+    for id in $(as "$u" list -q 2> /dev/null); do as "$u" delete -f "$id" || true; done
+  done
+  zone_teardown
+}
+
+# as USER ARGS...: zone as USER, with USER's runtime directory and nothing of root's.
+as() {
+  local u=$1
+  shift
+  setpriv --reuid="$u" --regid="$u" --init-groups --reset-env \
+    env XDG_RUNTIME_DIR="$RL/$u/xdg" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$ZONE_BIN" "$@"
+}
+
+# A rootless bundle of USER's: zone spec --rootless, then the jq filter given.
+bundle() {
+  local u=$1
+  (cd "$RL/$u/b" && rm -f config.json && as "$u" spec --rootless)
+  jq --arg r "$ZONE_TEST_ROOTFS" '.process.terminal = false | .root.path = $r | '"$2" "$RL/$u/b/config.json" \
+    > "$RL/$u/b/c" && mv "$RL/$u/b/c" "$RL/$u/b/config.json"
+  chown "$u:" "$RL/$u/b/config.json"
+}
+
+@test "rootless: an ordinary user runs a zone: root inside, its own uid mapped, loopback only, state in \$XDG_RUNTIME_DIR/zone" {
+  bundle "$USER_A" '.process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map; ls /sys/class/net; cat /proc/self/setgroups"]'
+  run as "$USER_A" --debug run -b "$RL/$USER_A/b" r1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(grep -v '^zone: debug' <<< "$output" | tr -s ' ' | sed 's/^ //' | tr '\n' '|')" = "0|0 $UID_A 1|0 $GID_A 1|lo|deny|" ]
+  # nothing delegated here: the zone runs in the user's own cgroup, and --debug says so
+  [[ "$output" == *"no cgroup of its own: nothing is delegated to uid $UID_A"* ]]
+  # its state lived in the user's runtime directory, which is empty again
+  [ -d "$RL/$USER_A/xdg/zone" ]
+  [ "$(stat -c %U "$RL/$USER_A/xdg/zone")" = "$USER_A" ]
+  [ -z "$(ls -A "$RL/$USER_A/xdg/zone")" ]
+  # without XDG_RUNTIME_DIR the default root is root's: one clear line
+  run setpriv --reuid="$USER_A" --regid="$USER_A" --init-groups --reset-env "$ZONE_BIN" run -b "$RL/$USER_A/b" r2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"XDG_RUNTIME_DIR"* ]]
+}
+
+@test "rootless: create, start, exec, ps, kill and delete; pause is refused in one line; another user neither sees nor touches the zone" {
+  bundle "$USER_A" '.process.args = ["sleep", "1000"]'
+  as "$USER_A" create -b "$RL/$USER_A/b" r3
+  [ "$(as "$USER_A" state r3 | jq -r .status)" = created ]
+  as "$USER_A" start r3
+  [ "$(as "$USER_A" state r3 | jq -r .status)" = running ]
+  [ "$(as "$USER_A" state r3 | jq -r .owner)" = "$USER_A" ]
+  pid=$(as "$USER_A" state r3 | jq .pid)
+  [ "$(stat -c %u /proc/$pid)" = "$UID_A" ]
+  # exec joins the zone's user namespace first: root there too
+  [ "$(as "$USER_A" exec r3 id -u)" = 0 ]
+  as "$USER_A" exec -d r3 sleep 999
+  # ps without a cgroup: the processes of the zone's pid namespace
+  run as "$USER_A" ps r3
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"sleep 1000"* ]] && [[ "$output" == *"sleep 999"* ]]
+  run as "$USER_A" pause r3
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"has no cgroup of its own to freeze"* ]]
+  [ "$(as "$USER_A" list -q)" = r3 ]
+  # user B: an empty list of its own, and A's root is closed to it
+  [ -z "$(as "$USER_B" list -q)" ]
+  run as "$USER_B" --root "$RL/$USER_A/xdg/zone" kill r3 KILL
+  [ "$status" -ne 0 ]
+  run as "$USER_B" --root "$RL/$USER_A/xdg/zone" delete -f r3
+  [ "$status" -ne 0 ]
+  kill -0 "$pid"
+  as "$USER_A" kill r3 KILL
+  wait_for "[ \"\$(as $USER_A state r3 | jq -r .status)\" = stopped ]"
+  as "$USER_A" delete r3
+  [ -z "$(ls -A "$RL/$USER_A/xdg/zone")" ]
+  # gone, or a zombie its adopter has not reaped yet
+  ! kill -0 "$pid" 2> /dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+}
+
+@test "rootless: ids beyond the user's own come from its /etc/subuid range through newuidmap and newgidmap" {
+  command -v newuidmap > /dev/null || skip "newuidmap missing (package uidmap: make deps)"
+  bundle "$USER_A" '.linux.uidMappings = [{containerID: 0, hostID: '"$UID_A"', size: 1}, {containerID: 1, hostID: 300000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: '"$GID_A"', size: 1}, {containerID: 1, hostID: 300000, size: 65536}]
+    | .process.capabilities.bounding += ["CAP_CHOWN"] | .process.capabilities.effective += ["CAP_CHOWN"]
+    | .process.capabilities.permitted += ["CAP_CHOWN"]
+    | .mounts += [{destination: "/tmp", type: "bind", source: "'"$RL/$USER_A/b"'", options: ["rbind"]}]
+    | .process.args = ["sh", "-c", "cat /proc/self/uid_map | wc -l; touch /tmp/f; chown 1000:1000 /tmp/f"]'
+  run as "$USER_A" run -b "$RL/$USER_A/b" s1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = 2 ]
+  # id 1000 inside is 300000 + 999 on the host
+  [ "$(stat -c %u:%g "$RL/$USER_A/b/f")" = 300999:300999 ]
+  # a range that is not the user's: refused in one line, nothing left
+  bundle "$USER_A" '.linux.uidMappings = [{containerID: 0, hostID: '"$UID_A"', size: 1}, {containerID: 1, hostID: 900000, size: 10}]
+    | .linux.gidMappings = [{containerID: 0, hostID: '"$GID_A"', size: 1}]'
+  run as "$USER_A" run -b "$RL/$USER_A/b" s2
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"linux.uidMappings"*"/etc/subuid"* ]]
+  [ -z "$(ls -A "$RL/$USER_A/xdg/zone")" ]
+}
+
+@test "rootless: a limit without a delegated cgroup, and bridge networking, are refused in one line; nothing is left" {
+  bundle "$USER_A" '.linux.resources = {memory: {limit: 33554432}} | .process.args = ["true"]'
+  run as "$USER_A" run -b "$RL/$USER_A/b" l1
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"linux.resources.memory.limit: an ordinary user's zone is limited only in a cgroup delegated"* ]]
+  bundle "$USER_A" '.annotations = {"org.zone.net.mode": "bridge"} | .process.args = ["true"]'
+  run as "$USER_A" run -b "$RL/$USER_A/b" l2
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"org.zone.net.mode: bridge needs root"* ]]
+  [ -z "$(ls -A "$RL/$USER_A/xdg/zone")" ]
+  [ -z "$(ls -d /sys/fs/cgroup/*/zone/l[12]@* /sys/fs/cgroup/zone/l[12]@* 2> /dev/null)" ]
+}
