@@ -170,8 +170,21 @@ struct exec_child
   const struct zone_exec_opts *opts;
   int zone_pidfd, root_fd, go_fd, report_fd, console_fd, ns_flags;
   bool in_userns; /* the runtime joined the zone's user namespace for us (an ordinary user's zone) */
+  bool placed;    /* "p" has come: we are in the zone's cgroup (or will be, after our exec: paused) */
   scmp_filter_ctx seccomp;
 };
+
+static int
+wait_placed (struct exec_child *x, zerr **err)
+{
+  char c;
+  if (x->placed)
+    return 0;
+  if (read (x->go_fd, &c, 1) != 1 || c != 'p')
+    return zerr_set (err, EPIPE, "the runtime went away");
+  x->placed = true;
+  return 0;
+}
 
 static int
 setup_child (struct exec_child *x, char **exe, zerr **err)
@@ -180,10 +193,13 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
   char c;
   int ret;
 
-  /* The runtime moves us into the zone's cgroup first, so that the cgroup namespace we join
-     has us inside it. */
+  /* "g": go on while the runtime moves us into the zone's cgroup; "p": placed there. Placed
+     before we join a cgroup namespace (it must have us inside it) and before anything of the
+     zone's runs (the seccomp filter may then deny even read). */
   if (read (x->go_fd, &c, 1) != 1)
     return zerr_set (err, EPIPE, "the runtime went away");
+  if (x->ns_flags & CLONE_NEWCGROUP && (ret = wait_placed (x, err)) < 0)
+    return ret;
   if (x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME) && setns (x->zone_pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
     return zerr_sys (err, "join the zone's namespaces");
   if ((x->ns_flags & CLONE_NEWUSER || x->in_userns) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
@@ -207,7 +223,7 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
     return ret;
   if ((ret = lsm_set_exec_labels (p, err)) < 0)
     return ret;
-  if ((ret = process_enter_cwd (p->cwd, "cwd", err)) < 0)
+  if ((ret = process_enter_cwd (p->cwd, "cwd", err)) < 0 || (ret = wait_placed (x, err)) < 0)
     return ret;
   if (!p->no_new_privileges && (ret = seccomp_filter_load (x->seccomp, err)) < 0)
     return ret;
@@ -237,10 +253,16 @@ fail:
   _exit (127);
 }
 
+/* With cgroup_fd >= 0 the child is born in that cgroup (CLONE_INTO_CGROUP, v2): no migration. */
 static pid_t
-clone_child (int *pidfd)
+clone_child (int *pidfd, int cgroup_fd)
 {
-  struct clone_args args = { .flags = CLONE_PIDFD, .pidfd = (unsigned long) pidfd, .exit_signal = SIGCHLD };
+  struct clone_args args = {
+    .flags = CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+    .pidfd = (unsigned long) pidfd,
+    .exit_signal = SIGCHLD,
+    .cgroup = (unsigned long) (cgroup_fd >= 0 ? cgroup_fd : 0),
+  };
   return (pid_t) syscall (SYS_clone3, &args, sizeof args);
 }
 
@@ -265,7 +287,7 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
            zerr **err)
 {
   cleanup_close int dirfd = -1, zone_pidfd = -1, root_fd = -1, console_fd = -1, ours = -1, master = -1;
-  cleanup_close int child_pidfd = -1;
+  cleanup_close int child_pidfd = -1, cgroup_fd = -1;
   cleanup_state struct zone_state *st = NULL;
   cleanup_config struct zone_config *config = NULL;
   cleanup_free char *text = NULL;
@@ -340,7 +362,17 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
       return zerr_sys (err, "pipe");
     }
 
-  pid = clone_child (&child_pidfd);
+  /* Pure v2: the child is born in the zone's cgroup (not a paused one: it would freeze there
+     before it could exec and tell us). */
+  if (strcmp (st->status, "paused") != 0 && cgroup_host_mode () == CGROUP_MODE_UNIFIED && st->cgroup_paths
+      && st->cgroup_paths[0] && st->cgroup_paths[1] == NULL)
+    cgroup_fd = open (st->cgroup_paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  pid = clone_child (&child_pidfd, cgroup_fd);
+  if (pid < 0 && cgroup_fd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS || errno == EAGAIN))
+    {
+      cleanup_closep (&cgroup_fd);
+      pid = clone_child (&child_pidfd, -1);
+    }
   if (pid == 0)
     {
       close (go[1]);
@@ -364,13 +396,18 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
      --ignore-paused it joins the zone's cgroup right after its exec (and stops there until
      resume); otherwise before it runs anything. */
   frozen = strcmp (st->status, "paused") == 0;
-  if (!frozen && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
+  if (write (go[1], "g", 1) != 1)
+    {
+      ret = zerr_sys (err, "start the process");
+      goto out;
+    }
+  if (!frozen && cgroup_fd < 0 && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
       goto out;
     }
-  if (write (go[1], "g", 1) != 1 || (ret = wait_exec (report[0], pid, err)) < 0)
+  if (write (go[1], "p", 1) != 1 || (ret = wait_exec (report[0], pid, err)) < 0)
     {
       if (ret == 0)
         ret = zerr_sys (err, "start the process");
