@@ -19,6 +19,8 @@ setup_file() {
   RL=$(mktemp -d /tmp/zone-rootless.XXXXXX)
   chmod 755 "$RL"
   echo "$RL" > "$BATS_FILE_TMPDIR/rl"
+  # the users' own copy of zone: the tree may sit where they cannot reach it (root's home)
+  install -m 0755 "$ZONE_BIN" "$RL/zone"
 }
 
 teardown_file() {
@@ -56,7 +58,7 @@ as() {
   local u=$1
   shift
   setpriv --reuid="$u" --regid="$u" --init-groups --reset-env \
-    env XDG_RUNTIME_DIR="$RL/$u/xdg" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$ZONE_BIN" "$@"
+    env XDG_RUNTIME_DIR="$RL/$u/xdg" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$RL/zone" "$@"
 }
 
 # A rootless bundle of USER's: zone spec --rootless, then the jq filter given.
@@ -81,7 +83,7 @@ bundle() {
   [ "$(stat -c %U "$RL/$USER_A/xdg/zone")" = "$USER_A" ]
   [ -z "$(ls -A "$RL/$USER_A/xdg/zone")" ]
   # without XDG_RUNTIME_DIR the default root is root's: one clear line
-  run setpriv --reuid="$USER_A" --regid="$USER_A" --init-groups --reset-env "$ZONE_BIN" run -b "$RL/$USER_A/b" r2
+  run setpriv --reuid="$USER_A" --regid="$USER_A" --init-groups --reset-env "$RL/zone" run -b "$RL/$USER_A/b" r2
   [ "$status" -eq 1 ]
   [[ "$output" == *"XDG_RUNTIME_DIR"* ]]
 }
