@@ -105,6 +105,8 @@ lookup (const struct zone_kv *ann, size_t n, const char *key)
   return NULL;
 }
 
+static int parse_ports_mtu (const char *ports, const char *mtu, struct zone_net *n, zerr **err);
+
 int
 zone_net_parse (const struct zone_config *c, struct zone_net *n, zerr **err)
 {
@@ -126,11 +128,20 @@ zone_net_parse_annotations (const struct zone_kv *ann, size_t n_ann, bool own_ne
   memset (n, 0, sizeof *n);
   if (mode == NULL || strcmp (mode, "none") == 0)
     return 0;
-  if (strcmp (mode, "bridge") != 0)
-    return zerr_set (err, EINVAL, A "mode: `%s` is not bridge or none", mode);
+  if (strcmp (mode, "bridge") != 0 && strcmp (mode, "slirp4netns") != 0)
+    return zerr_set (err, EINVAL, A "mode: `%s` is not bridge, slirp4netns or none", mode);
   if (!own_netns)
-    return zerr_set (err, EINVAL, A "mode: bridge needs a new network namespace (linux.namespaces: network "
-                                    "without a path)");
+    return zerr_set (err, EINVAL, A "mode: %s needs a new network namespace (linux.namespaces: network "
+                                    "without a path)", mode);
+  if (strcmp (mode, "slirp4netns") == 0)
+    {
+      /* User-mode networking (rootless podman's): the address is slirp4netns' own. */
+      const char *only_bridge = bridge ? "bridge" : subnet ? "subnet" : address ? "address" : NULL;
+      if (only_bridge)
+        return zerr_set (err, EINVAL, A "%s: only for mode bridge (slirp4netns gives the zone 10.0.2.100)", only_bridge);
+      n->slirp = true;
+      return parse_ports_mtu (ports, mtu, n, err);
+    }
   n->bridge = true;
   if (bridge == NULL)
     bridge = ZONE_NET_DEFAULT_BRIDGE;
@@ -155,6 +166,12 @@ zone_net_parse_annotations (const struct zone_kv *ann, size_t n_ann, bool own_ne
                          subnet);
       n->has_address = true;
     }
+  return parse_ports_mtu (ports, mtu, n, err);
+}
+
+static int
+parse_ports_mtu (const char *ports, const char *mtu, struct zone_net *n, zerr **err)
+{
   if (ports && *ports)
     {
       cleanup_free char *copy = xstrdup (ports);

@@ -22,7 +22,8 @@ struct zone_port
 
 struct zone_net
 {
-  bool bridge; /* mode=bridge; otherwise zone configures nothing */
+  bool bridge; /* mode=bridge */
+  bool slirp;  /* mode=slirp4netns: user-mode networking, rootless zones' way out (ports, mtu) */
   char bridge_name[16];
   struct in_addr subnet; /* network address */
   int prefix;
@@ -34,8 +35,8 @@ struct zone_net
   uint32_t mtu;
 };
 
-/* Read the annotations of c; errors name annotations.org.zone.net.KEY.  mode=bridge needs a
-   network namespace of the zone's own (no path). */
+/* Read the annotations of c; errors name annotations.org.zone.net.KEY.  mode=bridge and
+   mode=slirp4netns need a network namespace of the zone's own (no path). */
 int zone_net_parse (const struct zone_config *c, struct zone_net *out, zerr **err);
 /* The same from annotations alone (a zone's state keeps them), for delete. */
 int zone_net_parse_annotations (const struct zone_kv *ann, size_t n_ann, bool own_netns, struct zone_net *out,

@@ -468,6 +468,11 @@ zone_checkpoint (const struct zone_runtime *rt, const char *id, const struct zon
     return ret;
   if (strcmp (st->status, "running") != 0)
     return zerr_set (err, EINVAL, "cannot checkpoint `%s`: container not running (%s)", id, st->status);
+  /* Its tap device is served by a process outside the zone, which CRIU cannot take along. */
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, SLIRP_ANNOTATION) == 0)
+      return zerr_set (err, ENOTSUP, "cannot checkpoint `%s`: a zone with org.zone.net.mode=slirp4netns is not "
+                                     "checkpointed (yet)", id);
   if ((ret = mkdir_p (image_path, 0700, err)) < 0)
     return ret;
   images = realpath (image_path, NULL);

@@ -17,6 +17,7 @@
 #include "../cgroups/cpu_policy.h"
 #include "../cgroups/systemd.h"
 #include "../netns/setup.h"
+#include "../netns/slirp.h"
 #include "../rootfs/rootfs.h"
 #include "../spec/config.h"
 #include "../util/cleanup.h"
@@ -62,11 +63,13 @@ struct create_undo
   const struct zone_state *cgroups; /* set once its cgroup directories are made */
   pid_t pid;
   int pidfd;
+  pid_t slirp_pid; /* a slirp4netns started for the zone, or 0 */
 };
 
 static void
 undo_create (struct create_undo *u)
 {
+  zone_slirp_stop (u->slirp_pid);
   if (u->pidfd >= 0)
     {
       pidfd_signal (u->pidfd, SIGKILL);
@@ -676,7 +679,7 @@ check_and_plan (struct create *c, zerr **err)
   /* A bridge, its NAT and a veth in the host's namespace are the host's to change. */
   if (c->net.bridge && geteuid () != 0)
     return zerr_set (err, EPERM, "config.json: annotations.org.zone.net.mode: bridge needs root; an ordinary "
-                                 "user's zone has loopback only (mode none)");
+                                 "user's zone has loopback only (mode none) or slirp4netns");
   if (c->config->process->terminal)
     {
       c->console_fd = c->console_sock >= 0 ? dup (c->console_sock) : terminal_connect_socket (o->console_socket, err);
@@ -982,6 +985,25 @@ wire_network (struct create *c, int netns, zerr **err)
   return 0;
 }
 
+/* slirp4netns serves the zone's network namespace from outside; its pid and start time are
+   kept in the state, for delete to stop it (and only it). */
+static int
+start_slirp (struct create *c, zerr **err)
+{
+  unsigned long long start = 0;
+  char text[64];
+  pid_t pid;
+  int ret;
+
+  if ((ret = zone_slirp_start (c->undo.pid, &c->net, c->lock_fd, &pid, err)) < 0)
+    return ret;
+  c->undo.slirp_pid = pid;
+  pid_stat (pid, &start, NULL);
+  snprintf (text, sizeof text, "%d %llu", pid, start);
+  state_set_annotation (c->st, SLIRP_ANNOTATION, text);
+  return 0;
+}
+
 /* While the init builds its rootfs: the network is ready before any hook or the process. */
 static int
 connect_network (struct create *c, zerr **err)
@@ -989,6 +1011,8 @@ connect_network (struct create *c, zerr **err)
   char path[64];
   cleanup_close int netns = -1;
 
+  if (c->net.slirp)
+    return start_slirp (c, err);
   if (!c->net.bridge)
     return 0;
   snprintf (path, sizeof path, "/proc/%d/ns/net", c->undo.pid);

@@ -18,6 +18,8 @@ struct create_result
 int zone_create_internal (const struct zone_runtime *rt, const char *id, const struct zone_create_opts *o,
                           int console_sock, struct create_result *res, zerr **err);
 char *now_rfc3339 (void);
+/* The state's note of a zone's slirp4netns: "PID START" (start time as in /proc/PID/stat). */
+#define SLIRP_ANNOTATION "org.zone.net.slirp4netns"
 /* The zone's cgroup name below /zone when its config names none: ID under the default root,
    ID@HASH-OF-ROOT under any other, so that two roots never share one. */
 char *default_cgroup_name (const char *root, const char *id);

@@ -7,6 +7,7 @@
 #include "cpu_reserve.h"
 #include "../cgroups/cgroup.h"
 #include "../netns/setup.h"
+#include "../netns/slirp.h"
 #include "../spec/config.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -225,6 +226,18 @@ zone_start (const struct zone_runtime *rt, const char *id, zerr **err)
   return 0;
 }
 
+/* The zone's slirp4netns ("PID START"), if that process is still the one create started. */
+static void
+stop_slirp (const char *note)
+{
+  unsigned long long start = 0, now = 0;
+  bool zombie = false;
+  int pid = 0;
+
+  if (sscanf (note, "%d %llu", &pid, &start) == 2 && pid > 0 && pid_stat (pid, &now, &zombie) == 0 && now == start)
+    zone_slirp_stop (pid);
+}
+
 /* The pid namespace inode of pid, or 0. */
 static ino_t
 pid_ns_of (pid_t pid)
@@ -420,6 +433,8 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
   for (size_t i = 0; i < st->n_annotations; i++)
     if (strcmp (st->annotations[i].key, "org.zone.cpu.reserve") == 0)
       cpu_reserve_release (rt->root, id);
+    else if (strcmp (st->annotations[i].key, SLIRP_ANNOTATION) == 0)
+      stop_slirp (st->annotations[i].value);
   /* A create that failed before its init ran has nothing to run poststop for. */
   if (st->pid > 0)
     {

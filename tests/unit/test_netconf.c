@@ -54,7 +54,7 @@ static const struct
 {
   const char *key, *value, *message;
 } bad[] = {
-  { "org.zone.net.mode", "overlay", "annotations.org.zone.net.mode: `overlay` is not bridge or none" },
+  { "org.zone.net.mode", "overlay", "annotations.org.zone.net.mode: `overlay` is not bridge, slirp4netns or none" },
   { "org.zone.net.subnet", "10.0.0.0/33", "annotations.org.zone.net.subnet: `10.0.0.0/33`" },
   { "org.zone.net.subnet", "10.0.0.1/24", "annotations.org.zone.net.subnet" },
   { "org.zone.net.subnet", "banana", "annotations.org.zone.net.subnet" },
@@ -95,10 +95,49 @@ test_bad (void)
   }
 }
 
+/* slirp4netns: ports and mtu as for a bridge; bridge, subnet and address are the bridge's only. */
+static void
+test_slirp (void)
+{
+  {
+    const char *kv[] = { "org.zone.net.mode", "slirp4netns", "org.zone.net.ports", "127.0.0.1:8080:80,53:53/udp",
+                         "org.zone.net.mtu", "65520", NULL };
+    struct zone_net n;
+    zerr *err = NULL;
+    CHECK (parse (kv, &n, &err) == 0);
+    CHECK (n.slirp && !n.bridge);
+    CHECK (n.n_ports == 2 && n.ports[0].host_port == 8080 && n.ports[0].zone_port == 80);
+    CHECK (n.ports[1].proto == IPPROTO_UDP && n.mtu == 65520);
+    zone_net_free (&n);
+    zerr_free (&err);
+  }
+  static const char *const only_bridge[] = { "org.zone.net.bridge", "org.zone.net.subnet", "org.zone.net.address" };
+  static const char *const values[] = { "br9", "10.9.0.0/16", "10.9.0.5" };
+  for (size_t i = 0; i < 3; i++)
+    {
+      const char *kv[] = { "org.zone.net.mode", "slirp4netns", only_bridge[i], values[i], NULL };
+      struct zone_net n;
+      zerr *err = NULL;
+      CHECK (parse (kv, &n, &err) < 0);
+      CHECK_STR_CONTAINS (err ? err->msg : NULL, "only for mode bridge");
+      zone_net_free (&n);
+      zerr_free (&err);
+    }
+  {
+    struct zone_kv ann[] = { { (char *) "org.zone.net.mode", (char *) "slirp4netns" } };
+    struct zone_net n;
+    zerr *err = NULL;
+    CHECK (zone_net_parse_annotations (ann, 1, false, &n, &err) < 0);
+    CHECK_STR_CONTAINS (err ? err->msg : NULL, "slirp4netns needs a new network namespace");
+    zerr_free (&err);
+  }
+}
+
 int
 main (void)
 {
   test_defaults_and_ports ();
   test_bad ();
+  test_slirp ();
   UNIT_DONE ();
 }
