@@ -242,6 +242,40 @@ cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **err)
   return 0;
 }
 
+char *
+cgroup_own_delegated (void)
+{
+  cleanup_free char *text = NULL, *dir = NULL, *procs = NULL;
+  char *line, *nl;
+
+  if (cgroup_host_mode () != CGROUP_MODE_UNIFIED
+      || read_file_at (AT_FDCWD, "/proc/self/cgroup", &text, NULL, NULL) < 0 || strncmp (text, "0::/", 4) != 0)
+    return NULL;
+  line = text + 3;
+  if ((nl = strchr (line, '\n')))
+    *nl = '\0';
+  if (asprintf (&dir, CGROUP_ROOT "%s", line) < 0 || asprintf (&procs, "%s/cgroup.procs", dir) < 0)
+    abort ();
+  /* Delegated: the directory and its cgroup.procs are ours to write. */
+  if (access (dir, W_OK) < 0 || access (procs, W_OK) < 0)
+    return NULL;
+  return xstrdup (line);
+}
+
+int
+cgroup_leave_for_leaf (const char *own, zerr **err)
+{
+  cleanup_free char *sup = NULL, *procs = NULL;
+  char pid[32];
+
+  if (asprintf (&sup, CGROUP_ROOT "%s/supervisor", own) < 0 || asprintf (&procs, "%s/cgroup.procs", sup) < 0)
+    abort ();
+  if (mkdir (sup, 0755) < 0 && errno != EEXIST)
+    return zerr_sys (err, "make `%s`", sup);
+  snprintf (pid, sizeof pid, "%d", getpid ());
+  return write_file_at (AT_FDCWD, procs, pid, strlen (pid), 0644, err);
+}
+
 bool
 cgroup_plan_writable (const struct cgroup_plan *p)
 {

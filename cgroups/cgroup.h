@@ -42,6 +42,12 @@ char **cgroup_existing (const char *path);
 /* Whether the caller may make (or join) every directory of the plan: false for an ordinary user
    to whom nothing is delegated. */
 bool cgroup_plan_writable (const struct cgroup_plan *p);
+/* Pure v2: our own cgroup ("/user.slice/.../run-1.scope") when it is delegated to us (we may
+   write it and its cgroup.procs), else NULL. */
+char *cgroup_own_delegated (void);
+/* Move ourselves from own into own/supervisor, so that own may delegate controllers to the
+   zone's cgroup beside it (v2 keeps processes to the leaves of a tree with controllers). */
+int cgroup_leave_for_leaf (const char *own, zerr **err);
 /* The linux.resources field a cgroup file is written from ("memory.limit"), for messages. */
 const char *cgroup_resource_field (const char *file);
 /* Make the directories of the plan; on failure nothing of them is left. */

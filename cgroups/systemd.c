@@ -27,6 +27,7 @@ struct sdbus
 {
   void *lib;
   int (*open_system) (sd_bus **);
+  int (*open_user) (sd_bus **);
   int (*new_method_call) (sd_bus *, sd_bus_message **, const char *, const char *, const char *, const char *);
   int (*append) (sd_bus_message *, const char *, ...);
   int (*open_container) (sd_bus_message *, char, const char *);
@@ -47,6 +48,7 @@ load_sdbus (struct sdbus *s, zerr **err)
   if ((*(void **) &s->field = dlsym (s->lib, name)) == NULL)                                                           \
     return zerr_set (err, ENOTSUP, "--systemd-cgroup: libsystemd lacks %s", name);
   SYM (open_system, "sd_bus_open_system");
+  SYM (open_user, "sd_bus_open_user");
   SYM (new_method_call, "sd_bus_message_new_method_call");
   SYM (append, "sd_bus_message_append");
   SYM (open_container, "sd_bus_message_open_container");
@@ -65,6 +67,13 @@ systemd_is_running (void)
   return access ("/run/systemd/system", F_OK) == 0;
 }
 
+/* system.slice for root; user.slice in an ordinary user's manager, as runc's rootless driver. */
+static const char *
+default_slice (void)
+{
+  return geteuid () == 0 ? "system.slice" : "user.slice";
+}
+
 int
 systemd_unit_names (const char *cgroups_path, const char *id, char **slice, char **unit, zerr **err)
 {
@@ -78,7 +87,7 @@ systemd_unit_names (const char *cgroups_path, const char *id, char **slice, char
       if (c == NULL || strchr (c + 1, ':') || c[1] == '\0' || strchr (copy, '/') || strchr (b, '/'))
         return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: `%s` is not SLICE:PREFIX:NAME", cgroups_path);
       *c++ = '\0';
-      *slice = xstrdup (*a ? a : "system.slice");
+      *slice = xstrdup (*a ? a : default_slice ());
       if (asprintf (unit, "%s%s%s.scope", b, *b ? "-" : "", c) < 0)
         abort ();
       return 0;
@@ -86,7 +95,7 @@ systemd_unit_names (const char *cgroups_path, const char *id, char **slice, char
   if (cgroups_path && *cgroups_path)
     return zerr_set (err, EINVAL, "config.json: linux.cgroupsPath: with --systemd-cgroup it must be SLICE:PREFIX:NAME, "
                                   "not `%s`", cgroups_path);
-  *slice = xstrdup ("system.slice");
+  *slice = xstrdup (default_slice ());
   if (asprintf (unit, "zone-%s.scope", id) < 0)
     abort ();
   return 0;
@@ -127,7 +136,11 @@ manager_call_begin (struct manager_call *c, const char *member, zerr **err)
   int ret = load_sdbus (&c->s, err);
   if (ret < 0)
     return ret;
-  if ((ret = c->s.open_system (&c->bus)) < 0)
+  /* An ordinary user's zones are the user's systemd instance's (runc's systemdUser). */
+  if (geteuid () != 0 && (ret = c->s.open_user (&c->bus)) < 0)
+    return zerr_set (err, -ret, "systemd: connect to your user manager's bus (a login session or `loginctl "
+                                "enable-linger`, and $XDG_RUNTIME_DIR/bus): %s", strerror (-ret));
+  if (geteuid () == 0 && (ret = c->s.open_system (&c->bus)) < 0)
     return zerr_set (err, -ret, "systemd: connect to the system bus: %s", strerror (-ret));
   if ((ret = c->s.new_method_call (c->bus, &c->m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                    "org.freedesktop.systemd1.Manager", member))

@@ -421,6 +421,23 @@ apply_cpu_cap (const struct cpu_policy *cpu, struct zone_resources **res, zerr *
 
 /* linux.resources and zone's cpu annotations, checked against this host before anything is
    made: a limit the host cannot enforce is an error now, not a surprise later. */
+static void
+drop_device_writes (struct cgroup_writes *w)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < w->n; i++)
+    {
+      if (w->w[i].controller && strcmp (w->w[i].controller, "devices") == 0)
+        {
+          free (w->w[i].file);
+          free (w->w[i].value);
+          continue;
+        }
+      w->w[k++] = w->w[i];
+    }
+  w->n = k;
+}
+
 static int
 plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct cpu_policy *cpu,
              struct zone_resources **res, struct cgroup_writes *w, zerr **err)
@@ -450,8 +467,15 @@ plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct 
   if (cpu_policy_needs_governor (cpu) && cgroup_host_version ("cpu") == 0)
     return zerr_set (err, ENOTSUP, "config.json: annotations.org.zone.cpu.%s: the cpu cgroup controller is not "
                                    "available to zone here", cpu->reserve > 0 ? "reserve" : "baseline");
-  return cgroup_resource_writes (*res, weight_given ? (int64_t) cpu->weight : 0, cgroup_host_version_fn (), NULL,
-                                 "linux.resources", w, err);
+  if ((ret = cgroup_resource_writes (*res, weight_given ? (int64_t) cpu->weight : 0, cgroup_host_version_fn (), NULL,
+                                     "linux.resources", w, err)) < 0)
+    return ret;
+  /* An ordinary user's zone has no device rules, as with runc: in its user namespace no device
+     node can be made (only the host's bound, with their own permissions), and the rules' v1
+     files and v2 eBPF filter are root's to write. */
+  if (geteuid () != 0)
+    drop_device_writes (w);
+  return 0;
 }
 
 /* Zones of one id under two roots (engines keep their own) must not share a cgroup: outside
@@ -473,14 +497,13 @@ default_cgroup_name (const char *root, const char *id)
    before anything is made, so that `delete --force` finds them after a crash at any later step
    and never removes or signals a cgroup that was there before. */
 /* An ordinary user to whom no cgroup is delegated: the zone runs in the user's own cgroup, as
-   runc runs it, unless the config asks for a limit, which could not hold there. (Device rules
-   are not limits here: in a user namespace no device node can be made, only bound.) */
+   runc runs it, unless the config asks for a limit, which could not hold there. */
 static int
 without_cgroup (const struct zone_runtime *rt, const char *id, const struct cgroup_writes *writes, const char *where,
                 zerr **err)
 {
   for (size_t i = 0; i < writes->n; i++)
-    if (strcmp (writes->w[i].controller ? writes->w[i].controller : "", "devices") != 0)
+    if (writes->w[i].file)
       return zerr_set (err, EPERM, "config.json: linux.resources.%s: an ordinary user's zone is limited only in a "
                                    "cgroup delegated to the user (systemd-run --user -p Delegate=yes, or "
                                    "--systemd-cgroup), and `%s` is not",
@@ -508,6 +531,22 @@ plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const c
     return zerr_set (err, EINVAL, "config.json: annotations.org.zone.cgroup.shared: must be `true` or `false`, not "
                                   "`%s`", shared);
   name = default_cgroup_name (rt->root, id);
+  /* An ordinary user in a cgroup delegated to it (systemd-run --user --scope -p Delegate=yes):
+     the zone's cgroup is made there, beside ours. */
+  if (geteuid () != 0 && (cgroups_path == NULL || *cgroups_path == '\0'))
+    {
+      cleanup_free char *own = cgroup_own_delegated ();
+      if (own && (ret = cgroup_leave_for_leaf (own, err)) < 0)
+        return ret;
+      if (own)
+        {
+          free (name);
+          if (asprintf (&name, "%s/zone-%s", own, id) < 0)
+            abort ();
+          cgroups_path = name;
+          zone_debug (rt, "%s: in the cgroup delegated to uid %u: `%s`", id, (unsigned) geteuid (), name);
+        }
+    }
   if ((ret = cgroup_zone_path (cgroups_path, name, &path, err)) < 0
       || (ret = cgroup_plan (path, shared && strcmp (shared, "true") == 0, &plan, err)) < 0)
     return ret;

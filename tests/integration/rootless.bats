@@ -198,3 +198,46 @@ who() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"annotations.org.zone.net.address: only for mode bridge"* ]]
 }
+
+# USER's own systemd instance (user@UID.service), as a login would start it.
+start_user_manager() {
+  local uid
+  uid=$(id -u "$1")
+  systemctl start "user@$uid.service"
+  wait_for "[ -S /run/user/$uid/bus ]"
+}
+
+# as_session USER ARGS...: a command as USER in its login environment (its runtime directory and bus).
+as_session() {
+  local u=$1 uid
+  uid=$(id -u "$u")
+  shift
+  setpriv --reuid="$u" --regid="$u" --init-groups --reset-env \
+    env XDG_RUNTIME_DIR="/run/user/$uid" DBUS_SESSION_BUS_ADDRESS="unix:path=/run/user/$uid/bus" \
+    PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+@test "rootless, delegated cgroup (v2 with systemd): a memory limit holds in a Delegate=yes scope and under --systemd-cgroup" {
+  [ -d /run/systemd/system ] && [ -f /sys/fs/cgroup/cgroup.controllers ] || \
+    skip "needs systemd as PID 1 on pure cgroup v2 (the v2 guest: make check-v2)"
+  start_user_manager "$USER_A"
+  uid=$UID_A
+  bundle "$USER_A" '.linux.resources = {memory: {limit: 33554432}, pids: {limit: 40}}
+    | .mounts |= map(if .destination == "/sys/fs/cgroup" then .type = "cgroup2" | .source = "cgroup2" else . end)
+    | .process.args = ["sh", "-c", "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"]'
+  # cgroupfs in a scope delegated to the user: the zone's cgroup beside zone's own
+  run as_session "$USER_A" systemd-run --user --scope -p Delegate=yes --quiet "$RL/zone" --debug run -b "$RL/$USER_A/b" c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"in the cgroup delegated to uid $uid"* ]]
+  [ "$(grep -v '^zone: debug' <<< "$output" | tr '\n' ' ')" = "33554432 40 " ]
+  # --systemd-cgroup: a transient scope in the user's own manager (runc's systemdUser)
+  run as_session "$USER_A" "$RL/zone" --systemd-cgroup run -b "$RL/$USER_A/b" c2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "33554432
+40" ]
+  [ -z "$(as_session "$USER_A" systemctl --user list-units --no-legend 'zone-*' 2> /dev/null)" ]
+  [ -z "$(ls -A /run/user/$uid/zone)" ]
+  systemctl stop "user@$uid.service"
+}
