@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "systemd.h"
+#include "../util/rootless.h"
 #include "cgroup.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -71,7 +72,7 @@ systemd_is_running (void)
 static const char *
 default_slice (void)
 {
-  return geteuid () == 0 ? "system.slice" : "user.slice";
+  return running_rootless () ? "user.slice" : "system.slice";
 }
 
 int
@@ -137,10 +138,11 @@ manager_call_begin (struct manager_call *c, const char *member, zerr **err)
   if (ret < 0)
     return ret;
   /* An ordinary user's zones are the user's systemd instance's (runc's systemdUser). */
-  if (geteuid () != 0 && (ret = c->s.open_user (&c->bus)) < 0)
+  bool user = running_rootless ();
+  if (user && (ret = c->s.open_user (&c->bus)) < 0)
     return zerr_set (err, -ret, "systemd: connect to your user manager's bus (a login session or `loginctl "
                                 "enable-linger`, and $XDG_RUNTIME_DIR/bus): %s", strerror (-ret));
-  if (geteuid () == 0 && (ret = c->s.open_system (&c->bus)) < 0)
+  if (!user && (ret = c->s.open_system (&c->bus)) < 0)
     return zerr_set (err, -ret, "systemd: connect to the system bus: %s", strerror (-ret));
   if ((ret = c->s.new_method_call (c->bus, &c->m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                    "org.freedesktop.systemd1.Manager", member))

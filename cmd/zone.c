@@ -2,6 +2,7 @@
    arguments, reports errors and calls the library. */
 #define _GNU_SOURCE
 #include "cmd.h"
+#include "../util/rootless.h"
 #include "../runtime/governor.h"
 #include "../runtime/runtime.h"
 #include "../spec/config.h"
@@ -693,8 +694,10 @@ main (int argc, char **argv)
   int c, optind_saved;
 
   clock_gettime (CLOCK_MONOTONIC, &started);
-  /* An ordinary user's zones live in their runtime directory, as runc's do ($XDG_RUNTIME_DIR/runc). */
-  if (geteuid () != 0 && getenv ("XDG_RUNTIME_DIR") && *getenv ("XDG_RUNTIME_DIR") == '/')
+  /* An ordinary user's zones live in their runtime directory, as runc's do ($XDG_RUNTIME_DIR/runc);
+     so do those of root in somebody's user namespace (rootless podman's), unless USER says root. */
+  if ((geteuid () != 0 || (in_user_namespace () && !(getenv ("USER") && strcmp (getenv ("USER"), "root") == 0)))
+      && getenv ("XDG_RUNTIME_DIR") && *getenv ("XDG_RUNTIME_DIR") == '/')
     {
       static char user_root[4096];
       snprintf (user_root, sizeof user_root, "%s/zone", getenv ("XDG_RUNTIME_DIR"));

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "../util/rootless.h"
 #include "internal.h"
 #include "checkpoint.h"
 #include "hooks.h"
@@ -473,7 +474,7 @@ plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct 
   /* An ordinary user's zone has no device rules, as with runc: in its user namespace no device
      node can be made (only the host's bound, with their own permissions), and the rules' v1
      files and v2 eBPF filter are root's to write. */
-  if (geteuid () != 0)
+  if (running_rootless ())
     drop_device_writes (w);
   return 0;
 }
@@ -533,7 +534,7 @@ plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const c
   name = default_cgroup_name (rt->root, id);
   /* An ordinary user in a cgroup delegated to it (systemd-run --user --scope -p Delegate=yes):
      the zone's cgroup is made there, beside ours. */
-  if (geteuid () != 0 && (cgroups_path == NULL || *cgroups_path == '\0'))
+  if (running_rootless () && (cgroups_path == NULL || *cgroups_path == '\0'))
     {
       cleanup_free char *own = cgroup_own_delegated ();
       if (own && (ret = cgroup_leave_for_leaf (own, err)) < 0)
@@ -550,7 +551,7 @@ plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const c
   if ((ret = cgroup_zone_path (cgroups_path, name, &path, err)) < 0
       || (ret = cgroup_plan (path, shared && strcmp (shared, "true") == 0, &plan, err)) < 0)
     return ret;
-  if (geteuid () != 0 && !cgroup_plan_writable (&plan))
+  if (running_rootless () && !cgroup_plan_writable (&plan))
     {
       ret = without_cgroup (rt, id, writes, plan.paths[0], err);
       cgroup_plan_release (&plan);
@@ -716,7 +717,7 @@ check_and_plan (struct create *c, zerr **err)
       || (ret = process_check_memory_merge (c->config, err)) < 0)
     return ret;
   /* A bridge, its NAT and a veth in the host's namespace are the host's to change. */
-  if (c->net.bridge && geteuid () != 0)
+  if (c->net.bridge && running_rootless ())
     return zerr_set (err, EPERM, "config.json: annotations.org.zone.net.mode: bridge needs root; an ordinary "
                                  "user's zone has loopback only (mode none) or slirp4netns");
   if (c->config->process->terminal)

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "store.h"
+#include "../util/rootless.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
@@ -71,7 +72,7 @@ store_create (const char *root, const char *id, zerr **err)
     {
       if (errno == EEXIST)
         return zerr_set (err, EEXIST, "`%s`: container with given ID already exists", id);
-      if (errno == EACCES && geteuid () != 0)
+      if (errno == EACCES && running_rootless ())
         return zerr_sys (err, "create `%s` (an ordinary user's zones live in $XDG_RUNTIME_DIR/zone, or give --root)", dir);
       return zerr_sys (err, "create `%s`", dir);
     }

@@ -28,6 +28,7 @@ setup_file() {
 }
 
 teardown_file() {
+  rootless_cleanup
   p rm -af -t 0 > /dev/null 2>&1 || true
   p network rm -f zonetest-net > /dev/null 2>&1 || true
   p system reset -f > /dev/null 2>&1 || true
@@ -164,4 +165,47 @@ prun() {
   wait_for "[ \$(p logs pt1 | grep -c tick) -gt $n ]"
   p rm -f -t 0 pt1 > /dev/null
   [ -z "$(p ps -aq)" ]
+}
+
+# An ordinary user of the test's own, with a home (podman's storage) and ranges of ids.
+RLU=zpodrl
+rootless_podman() {
+  setpriv --reuid="$RLU" --regid="$RLU" --init-groups --reset-env \
+    env HOME="$ZONE_ENGINE_TMP/$RLU" XDG_RUNTIME_DIR="$ZONE_ENGINE_TMP/$RLU/xdg" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    podman --runtime "$ZONE_BIN" --cgroup-manager cgroupfs --events-backend file "$@"
+}
+
+rootless_cleanup() {
+  id "$RLU" > /dev/null 2>&1 || return 0
+  rootless_podman rm -af -t 0 > /dev/null 2>&1 || true
+  rootless_podman system reset -f > /dev/null 2>&1 || true
+  pkill -KILL -u "$RLU" 2> /dev/null || true
+  userdel "$RLU" 2> /dev/null || true
+  rm -rf "${ZONE_ENGINE_TMP:?}/$RLU"
+}
+
+@test "rootless podman: an ordinary user's podman runs a container and an exec with zone" {
+  rootless_cleanup
+  useradd -M -d "$ZONE_ENGINE_TMP/$RLU" -s /bin/sh "$RLU"
+  usermod --add-subuids 400000-465535 --add-subgids 400000-465535 "$RLU"
+  mkdir -p "$ZONE_ENGINE_TMP/$RLU/xdg"
+  chown -R "$RLU:" "$ZONE_ENGINE_TMP/$RLU"
+  chmod 700 "$ZONE_ENGINE_TMP/$RLU/xdg"
+  # podman's own network (slirp4netns) needs /dev/net/tun open to the user, whatever the
+  # runtime; where the host keeps it to root, the container has none
+  net=""
+  setpriv --reuid="$RLU" --regid="$RLU" --init-groups test -r /dev/net/tun -a -w /dev/net/tun || net="--network none"
+  rootless_podman import "$ZONE_ENGINE_TMP/rootfs.tar" localhost/zonetest-rl > /dev/null
+  run --separate-stderr rootless_podman run --rm $net localhost/zonetest-rl sh -c 'id -u; wc -l < /proc/self/uid_map'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # root inside; the user's own id and its subordinate ranges mapped
+  [ "${lines[0]}" = 0 ]
+  [ "${lines[1]}" -ge 2 ]
+  rootless_podman run -d --name rl1 $net localhost/zonetest-rl sh -c "$IDLE" > /dev/null
+  [ "$(rootless_podman exec rl1 sh -c 'echo exec-ok')" = exec-ok ]
+  # zone's state lives in the user's runtime directory, none of it in root's
+  [ -n "$(ls "$ZONE_ENGINE_TMP/$RLU/xdg/zone")" ]
+  rootless_podman rm -f -t 0 rl1 > /dev/null
+  rootless_cleanup
 }
