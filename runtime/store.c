@@ -64,6 +64,8 @@ store_create (const char *root, const char *id, zerr **err)
   if (ret < 0)
     return ret;
   ret = mkdir_p (root, 0700, err);
+  if (ret == -EACCES && running_rootless ())
+    return zerr_wrap (err, "an ordinary user's zones live in $XDG_RUNTIME_DIR/zone, or give --root");
   if (ret < 0)
     return ret;
   if (asprintf (&dir, "%s/%s", root, id) < 0)

@@ -120,7 +120,7 @@ bundle() {
   as "$USER_A" delete r3
   [ -z "$(ls -A "$RL/$USER_A/xdg/zone")" ]
   # gone, or a zombie its adopter has not reaped yet
-  ! kill -0 "$pid" 2> /dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+  ! kill -0 "$pid" 2> /dev/null || [ "$(awk '{print $3}' /proc/$pid/stat 2> /dev/null || echo Z)" = Z ]
 }
 
 @test "rootless: ids beyond the user's own come from its /etc/subuid range through newuidmap and newgidmap" {
@@ -189,7 +189,7 @@ who() {
   [ "$(who $runner exec n1 cat /dev/shm/addr)" = "inet 10.0.2.100/24" ]
   wait_for "[ \"\$(busybox nc 127.0.0.1 $port < /dev/null)\" = hello-from-zone ]"
   who $runner delete -f n1
-  ! kill -0 "$slirp" 2> /dev/null || [ "$(awk '{print $3}' /proc/$slirp/stat)" = Z ]
+  ! kill -0 "$slirp" 2> /dev/null || [ "$(awk '{print $3}' /proc/$slirp/stat 2> /dev/null || echo Z)" = Z ]
   run busybox nc -w 1 127.0.0.1 "$port" < /dev/null
   [ "$status" -ne 0 ]
   # the bridge's settings are the bridge's only
