@@ -237,6 +237,16 @@ as_session() {
   [ "$output" = "33554432
 40" ]
   [ -z "$(as_session "$USER_A" systemctl --user list-units --no-legend 'zone-*' 2> /dev/null)" ]
+  # the freezer is the user's too there: pause and resume a zone left running by its scope
+  bundle "$USER_A" '.linux.resources = {memory: {limit: 33554432}} | .process.args = ["sleep", "1000"]'
+  as_session "$USER_A" systemd-run --user --scope -p Delegate=yes --quiet "$RL/zone" run -d -b "$RL/$USER_A/b" c3
+  as_session "$USER_A" "$RL/zone" pause c3
+  [ "$(as_session "$USER_A" "$RL/zone" state c3 | jq -r .status)" = paused ]
+  pid=$(as_session "$USER_A" "$RL/zone" state c3 | jq .pid)
+  grep -q 'State:.*(stopped)\|frozen' /proc/$pid/status || [ "$(cat "/sys/fs/cgroup$(cut -d: -f3 /proc/$pid/cgroup)/cgroup.freeze")" = 1 ]
+  as_session "$USER_A" "$RL/zone" resume c3
+  [ "$(as_session "$USER_A" "$RL/zone" state c3 | jq -r .status)" = running ]
+  as_session "$USER_A" "$RL/zone" delete -f c3
   [ -z "$(ls -A /run/user/$uid/zone)" ]
   systemctl stop "user@$uid.service"
 }
