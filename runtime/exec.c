@@ -282,6 +282,24 @@ wait_exec (int report_fd, pid_t pid, zerr **err)
   return zerr_set (err, EINVAL, "exec failed: %s", buf);
 }
 
+/* Our error ret, unless the child reported one of its own before it went (the reason ours
+   followed from). */
+static int
+child_reason (int report_fd, pid_t pid, int ret, zerr **err)
+{
+  zerr *said = NULL;
+  int r = wait_exec (report_fd, pid, &said);
+
+  if (r == 0)
+    {
+      waitpid (pid, NULL, 0);
+      return ret;
+    }
+  zerr_free (err);
+  *err = said;
+  return r;
+}
+
 int
 zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec_opts *o, int *exit_code,
            zerr **err)
@@ -356,7 +374,8 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
     return zerr_sys (err, "join the zone's pid namespace");
   if ((ret = seccomp_filter_build (config->seccomp, &filter, err)) < 0)
     return ret;
-  if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (report, O_CLOEXEC) < 0)
+  /* go: a socket, so that telling a child that already failed and went is EPIPE, not SIGPIPE */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0 || pipe2 (report, O_CLOEXEC) < 0)
     {
       seccomp_release (filter);
       return zerr_sys (err, "pipe");
@@ -396,23 +415,23 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
      --ignore-paused it joins the zone's cgroup right after its exec (and stops there until
      resume); otherwise before it runs anything. */
   frozen = strcmp (st->status, "paused") == 0;
-  if (write (go[1], "g", 1) != 1)
+  /* From "g" on the child may fail and go at any moment: its report is then the reason. */
+  if (send (go[1], "g", 1, MSG_NOSIGNAL) != 1)
     {
       ret = zerr_sys (err, "start the process");
+      ret = child_reason (report[0], pid, ret, err);
       goto out;
     }
   if (!frozen && cgroup_fd < 0 && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
     {
       kill (pid, SIGKILL);
-      waitpid (pid, NULL, 0);
+      ret = child_reason (report[0], pid, ret, err);
       goto out;
     }
-  if (write (go[1], "p", 1) != 1 || (ret = wait_exec (report[0], pid, err)) < 0)
-    {
-      if (ret == 0)
-        ret = zerr_sys (err, "start the process");
-      goto out;
-    }
+  /* Not sent when it has gone already: wait_exec reads why. */
+  send (go[1], "p", 1, MSG_NOSIGNAL);
+  if ((ret = wait_exec (report[0], pid, err)) < 0)
+    goto out;
   if (frozen && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
     {
       kill (pid, SIGKILL);
