@@ -23,7 +23,7 @@ cmd_template (int argc, char **argv)
   if (strcmp (sub, "add") == 0)
     {
       if (argc != 4)
-        return usage_error ("template add: %s", "give NAME SOURCE (a directory or a tar archive, compressed or not)");
+        return usage_error ("template add: %s", "give NAME SOURCE (a directory, a tar archive, compressed or not, or an OCI image layout DIR[:REF])");
       return zone_template_add (&runtime, argv[2], argv[3], &err) < 0 ? fail (&err) : 0;
     }
   if (strcmp (sub, "list") == 0 || strcmp (sub, "ls") == 0)

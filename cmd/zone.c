@@ -177,7 +177,7 @@ print_command_help (const char *cmd)
     { "kill", "kill ID [SIGNAL] [--all|-a]" },
     { "stop", "stop ID [--timeout|-t SECONDS]" },
     { "delete", "delete ID [--force|-f] [--keep-data]" },
-    { "template", "template add NAME DIR|ARCHIVE | template list | template rm NAME" },
+    { "template", "template add NAME DIR|ARCHIVE|OCI-LAYOUT[:REF] | template list | template rm NAME" },
     { "export", "export ID FILE (a defined zone that does not run: its definition and files)" },
     { "import", "import FILE [ID] (a zone export, on a host with its template)" },
     { "list", "list [--format|-f table|json] [--quiet|-q]" },

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "store.h"
+#include "image.h"
 #include "../util/argv.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -75,8 +76,21 @@ zone_template_add (const struct zone_runtime *rt, const char *name, const char *
   struct stat st;
   int ret;
 
+  cleanup_free char *layout = NULL;
+  const char *ref = NULL;
+
   if ((ret = validate_template_name (name, err)) < 0)
     return ret;
+  /* DIR:REF names one image of an OCI layout that holds several. */
+  if (stat (source, &st) < 0 && strrchr (source, ':'))
+    {
+      layout = xstrdup (source);
+      *strrchr (layout, ':') = '\0';
+      ref = strrchr (source, ':') + 1;
+      if (!image_is_layout (layout))
+        return zerr_sys (err, "template add: `%s`", source);
+      source = layout;
+    }
   if (stat (source, &st) < 0)
     return zerr_sys (err, "template add: `%s`", source);
   if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
@@ -92,6 +106,16 @@ zone_template_add (const struct zone_runtime *rt, const char *name, const char *
   if (mkdtemp (tmp) == NULL)
     return zerr_sys (err, "template add: make `%s`", tmp);
   chmod (tmp, 0755);
+  if (S_ISDIR (st.st_mode) && image_is_layout (source))
+    {
+      /* An OCI image layout: its layers, not the layout's own files. */
+      if ((ret = image_unpack (source, ref, tmp, err)) < 0 || (rename (tmp, dir) < 0 && (ret = zerr_sys (err, "template add: rename")) < 0))
+        {
+          remove_tree (tmp, NULL);
+          return zerr_wrap (err, "template add: `%s`", source);
+        }
+      return 0;
+    }
   if (S_ISDIR (st.st_mode))
     {
       /* cp -a keeps owners, modes, links, devices, xattrs and hard links. */
@@ -102,15 +126,7 @@ zone_template_add (const struct zone_runtime *rt, const char *name, const char *
     }
   else
     {
-      /* GNU tar finds gzip, bzip2, xz or zstd itself when it reads a file. */
-      argv_push (&a, "tar");
-      argv_push (&a, "-x");
-      argv_push (&a, "--numeric-owner");
-      argv_push (&a, "--xattrs");
-      argv_push (&a, "-C");
-      argv_push (&a, "%s", tmp);
-      argv_push (&a, "-f");
-      argv_push (&a, "%s", source);
+      argv_tar_extract (&a, source, tmp);
     }
   if ((ret = run_tool ("template add", &a, err)) < 0 || (rename (tmp, dir) < 0 && (ret = zerr_sys (err, "template add: rename")) < 0))
     {

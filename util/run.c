@@ -63,3 +63,16 @@ run_tool (const char *what, const struct argv *a, zerr **err)
     return zerr_set (err, EIO, "%s: %s", what, line[0] ? line : "failed");
   }
 }
+
+void
+argv_tar_extract (struct argv *a, const char *archive, const char *dir)
+{
+  argv_push (a, "tar");
+  argv_push (a, "-x");
+  argv_push (a, "--numeric-owner");
+  argv_push (a, "--xattrs");
+  argv_push (a, "-C");
+  argv_push (a, "%s", dir);
+  argv_push (a, "-f");
+  argv_push (a, "%s", archive);
+}
