@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "../cgroups/cgroup.h"
+#include "../util/cleanup.h"
+#include "../util/rootless.h"
 #include "hooks.h"
 #include "lsm.h"
 #include "seccomp.h"
@@ -97,6 +99,17 @@ zone_features_json (void)
   /* The governor and the cpu annotations need a cpu controller for zone's cgroups. */
   strbuf_appendf (&sb, "    \"org.zone.cpu.governor\": \"%s\",\n",
                   cgroup_host_version ("cpu") ? "available" : "unavailable: no cpu cgroup controller");
+  /* Where an ordinary user's zones get their cgroup (README: rootless). */
+  if (running_rootless ())
+    {
+      cleanup_free char *own = cgroup_own_delegated ();
+      if (own)
+        strbuf_appendf (&sb, "    \"org.zone.rootless.cgroup\": \"delegated: %s\",\n", own);
+      else
+        strbuf_append (&sb, "    \"org.zone.rootless.cgroup\": \"none: nothing is delegated to this user here; zones "
+                            "without limits run in the user's own cgroup, limits are refused (--systemd-cgroup uses "
+                            "the user's systemd)\",\n");
+    }
   strbuf_append (&sb, "    \"org.zone.seccomp.listenerPath\": \"unsupported\",\n"
                       "    \"org.zone.personality\": \"LINUX, LINUX32\",\n"
                       "    \"org.zone.version\": \"" ZONE_VERSION "\"\n  }\n}\n");

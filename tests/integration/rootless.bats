@@ -76,8 +76,10 @@ bundle() {
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$(grep -v '^zone: debug' <<< "$output" | tr -s ' ' | sed 's/^ //' | tr '\n' '|')" = "0|0 $UID_A 1|0 $GID_A 1|lo|deny|" ]
-  # nothing delegated here: the zone runs in the user's own cgroup, and --debug says so
+  # nothing delegated here: the zone runs in the user's own cgroup, and --debug and features say so
   [[ "$output" == *"no cgroup of its own: nothing is delegated to uid $UID_A"* ]]
+  [[ "$(as "$USER_A" features | jq -r '.annotations["org.zone.rootless.cgroup"]')" == "none: "* ]]
+  [ "$("$ZONE_BIN" features | jq '.annotations | has("org.zone.rootless.cgroup")')" = false ]
   # its state lived in the user's runtime directory, which is empty again
   [ -d "$RL/$USER_A/xdg/zone" ]
   [ "$(stat -c %U "$RL/$USER_A/xdg/zone")" = "$USER_A" ]
@@ -229,6 +231,8 @@ as_session() {
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"in the cgroup delegated to uid $uid"* ]]
+  [[ "$(as_session "$USER_A" systemd-run --user --scope -p Delegate=yes --quiet "$RL/zone" features \
+        | jq -r '.annotations["org.zone.rootless.cgroup"]')" == "delegated: /user.slice/"* ]]
   [ "$(grep -v '^zone: debug' <<< "$output" | tr '\n' ' ')" = "33554432 40 " ]
   # --systemd-cgroup: a transient scope in the user's own manager (runc's systemdUser)
   run as_session "$USER_A" "$RL/zone" --systemd-cgroup run -b "$RL/$USER_A/b" c2
