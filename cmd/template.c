@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cmd.h"
 #include "../spec/definition.h"
+#include "../spec/oci_image.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 
@@ -128,6 +129,16 @@ cmd_create_template (int argc, char **argv)
       return 1;
     }
   zone_definition_set_args (&d, argv + optind, (size_t) (argc - optind));
+  {
+    struct oci_image_defaults img = { 0 };
+    if (tmpl && zone_template_defaults (&runtime, tmpl, &img, &err) < 0)
+      {
+        zone_definition_free (&d);
+        return fail (&err);
+      }
+    zone_definition_apply_image (&d, img.args, img.env, img.cwd);
+    oci_image_defaults_free (&img);
+  }
   if (zone_definition_check (&d, &err) < 0)
     {
       zone_definition_free (&d);

@@ -159,12 +159,11 @@ apply_layer (const char *blob, const char *dest, const char *staging, zerr **err
   return ret;
 }
 
-int
-image_unpack (const char *layout, const char *ref, const char *dest, zerr **err)
+/* The manifest ref names (as image_unpack picks it), its digest checked. */
+static int
+read_manifest (const char *layout, const char *ref, char **manifest, zerr **err)
 {
-  cleanup_free char *index = NULL, *digest = NULL, *manifest = NULL, *index_path = path_join (layout, "index.json");
-  cleanup_free char *staging = NULL;
-  cleanup_strv char **layers = NULL, **types = NULL;
+  cleanup_free char *index = NULL, *digest = NULL, *index_path = path_join (layout, "index.json");
   bool nested = true;
   int ret;
 
@@ -187,7 +186,28 @@ image_unpack (const char *layout, const char *ref, const char *dest, zerr **err)
             return ret;
         }
     }
-  if ((ret = read_blob (layout, digest, NULL, &manifest, err)) < 0
+  return read_blob (layout, digest, NULL, manifest, err);
+}
+
+int
+image_config_json (const char *layout, const char *ref, char **json, zerr **err)
+{
+  cleanup_free char *manifest = NULL, *digest = NULL;
+  int ret;
+
+  if ((ret = read_manifest (layout, ref, &manifest, err)) < 0 || (ret = oci_manifest_config (manifest, &digest, err)) < 0)
+    return ret;
+  return read_blob (layout, digest, NULL, json, err);
+}
+
+int
+image_unpack (const char *layout, const char *ref, const char *dest, zerr **err)
+{
+  cleanup_free char *manifest = NULL, *staging = NULL;
+  cleanup_strv char **layers = NULL, **types = NULL;
+  int ret;
+
+  if ((ret = read_manifest (layout, ref, &manifest, err)) < 0
       || (ret = oci_manifest_layers (manifest, &layers, &types, err)) < 0)
     return ret;
   if (asprintf (&staging, "%s.layer", dest) < 0)

@@ -13,6 +13,7 @@
 #include "runtime.h"
 #include "store.h"
 #include "image.h"
+#include "../spec/oci_image.h"
 #include "../util/argv.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -67,6 +68,16 @@ validate_template_name (const char *name, zerr **err)
   return 0;
 }
 
+/* Beside template NAME: the config of the image it came from, if it did. */
+static char *
+image_file (const struct zone_runtime *rt, const char *name)
+{
+  cleanup_free char *hidden = NULL;
+  if (asprintf (&hidden, ".%s.image", name) < 0)
+    abort ();
+  return sub (rt, "templates", hidden);
+}
+
 int
 zone_template_add (const struct zone_runtime *rt, const char *name, const char *source, zerr **err)
 {
@@ -108,10 +119,14 @@ zone_template_add (const struct zone_runtime *rt, const char *name, const char *
   chmod (tmp, 0755);
   if (S_ISDIR (st.st_mode) && image_is_layout (source))
     {
-      /* An OCI image layout: its layers, not the layout's own files. */
-      if ((ret = image_unpack (source, ref, tmp, err)) < 0 || (rename (tmp, dir) < 0 && (ret = zerr_sys (err, "template add: rename")) < 0))
+      /* An OCI image layout: its layers, not the layout's own files; its config beside. */
+      cleanup_free char *config = NULL, *cfile = image_file (rt, name);
+      if ((ret = image_unpack (source, ref, tmp, err)) < 0 || (ret = image_config_json (source, ref, &config, err)) < 0
+          || (ret = write_file_at (AT_FDCWD, cfile, config, strlen (config), 0644, err)) < 0
+          || (rename (tmp, dir) < 0 && (ret = zerr_sys (err, "template add: rename")) < 0))
         {
           remove_tree (tmp, NULL);
+          unlink (cfile);
           return zerr_wrap (err, "template add: `%s`", source);
         }
       return 0;
@@ -243,7 +258,22 @@ zone_template_remove (const struct zone_runtime *rt, const char *name, zerr **er
         return zerr_set (err, EBUSY, "template rm: zone `%s` uses template `%s` (zone delete %s first)", ids[i],
                          name, ids[i]);
     }
+  {
+    cleanup_free char *cfile = image_file (rt, name);
+    unlink (cfile);
+  }
   return remove_tree (dir, err);
+}
+
+int
+zone_template_defaults (const struct zone_runtime *rt, const char *name, struct oci_image_defaults *d, zerr **err)
+{
+  cleanup_free char *cfile = image_file (rt, name), *json = NULL;
+
+  memset (d, 0, sizeof *d);
+  if (read_file_at (AT_FDCWD, cfile, &json, NULL, NULL) < 0)
+    return 0; /* not from an image: no defaults */
+  return oci_image_config (json, d, err);
 }
 
 /* The overlay of the template and the zone's own upper directory, on zones/ID/rootfs (once). */

@@ -100,6 +100,10 @@ int zone_export (const struct zone_runtime *rt, const char *id, const char *file
 int zone_import (const struct zone_runtime *rt, const char *file, const char *new_id, char **id, zerr **err);
 /* Remove a defined zone's definition, rootfs mount and (unless keep_data) its files. */
 int zone_undefine (const struct zone_runtime *rt, const char *id, bool keep_data, zerr **err);
+struct oci_image_defaults;
+/* What template NAME's image runs by default (its command, environment, working directory);
+   all NULL for a template that did not come from an OCI image. */
+int zone_template_defaults (const struct zone_runtime *rt, const char *name, struct oci_image_defaults *d, zerr **err);
 /* Append the defined zones that have no runtime state, as stopped, to what zone_list gave. */
 int zone_list_defined (const struct zone_runtime *rt, struct zone_state ***states, size_t *n, zerr **err);
 

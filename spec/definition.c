@@ -67,6 +67,16 @@ push (char ***v, size_t *n, const char *s)
   (*v)[(*n)++] = strdup (s);
 }
 
+/* Whether one of env's entries has the key kv begins with (klen bytes, "=" included). */
+static bool
+has_key (char *const *env, size_t n, const char *kv, size_t klen)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strncmp (env[i], kv, klen) == 0)
+      return true;
+  return false;
+}
+
 static char *
 xstrdup_or_die (const char *s)
 {
@@ -408,10 +418,15 @@ process_json (struct strbuf *sb, const struct zone_definition *d)
                   d->user_set ? d->uid : 0, d->user_set ? d->gid : 0);
   strbuf_append (sb, "    \"args\": ");
   json_strings (sb, (const char *const *) d->args, d->n_args);
-  strbuf_append (sb, ",\n    \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"");
+  /* A default PATH unless one is given (the first of two would win in the zone: getenv). */
+  strbuf_append (sb, ",\n    \"env\": [");
+  bool path_given = has_key (d->env, d->n_env, "PATH=", 5);
+  if (!path_given)
+    strbuf_append (sb, "\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"");
   for (size_t i = 0; i < d->n_env; i++)
     {
-      strbuf_append (sb, ", ");
+      if (i > 0 || !path_given)
+        strbuf_append (sb, ", ");
       strbuf_append_json_string (sb, d->env[i]);
     }
   strbuf_append (sb, "],\n    \"cwd\": ");
@@ -554,4 +569,29 @@ zone_definition_free (struct zone_definition *d)
   free (d->workdir);
   free_strv (d->args, d->n_args);
   memset (d, 0, sizeof *d);
+}
+
+void
+zone_definition_apply_image (struct zone_definition *d, char *const *args, char *const *env, const char *cwd)
+{
+  char **merged = NULL;
+  size_t n = 0;
+
+  if (d->n_args == 0)
+    for (size_t i = 0; args && args[i]; i++)
+      push (&d->args, &d->n_args, args[i]);
+  /* The image's environment, then -e's; a key -e gives is -e's alone. */
+  for (size_t i = 0; env && env[i]; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+      if (eq && !has_key (d->env, d->n_env, env[i], (size_t) (eq - env[i]) + 1))
+        push (&merged, &n, env[i]);
+    }
+  for (size_t i = 0; i < d->n_env; i++)
+    push (&merged, &n, d->env[i]);
+  free_strv (d->env, d->n_env);
+  d->env = merged;
+  d->n_env = n;
+  if (d->workdir == NULL && cwd)
+    d->workdir = xstrdup_or_die (cwd);
 }

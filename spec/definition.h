@@ -52,6 +52,10 @@ int zone_definition_check (const struct zone_definition *d, zerr **err);
    applied; the rootfs is the bundle's `rootfs` (the overlay of the template), annotated with
    the template's name. */
 char *zone_definition_config (const struct zone_definition *d, const char *id, const char *template_name);
+/* What the template's image runs by default, where the options say nothing: its command (args,
+   when no `-- CMD`), its environment (before -e's, a key -e gives being -e's alone), its
+   working directory (without --workdir). */
+void zone_definition_apply_image (struct zone_definition *d, char *const *args, char *const *env, const char *cwd);
 void zone_definition_free (struct zone_definition *d);
 
 #endif

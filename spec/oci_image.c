@@ -151,3 +151,86 @@ oci_manifest_layers (const char *json, char ***digests, char ***media_types, zer
   yajl_tree_free (t);
   return 0;
 }
+
+int
+oci_manifest_config (const char *json, char **digest, zerr **err)
+{
+  yajl_val t = parse (json, "the manifest", err), c;
+  const char *d;
+
+  if (t == NULL)
+    return -EINVAL;
+  c = json_member (t, "config");
+  d = c && YAJL_IS_OBJECT (c) ? str_member (c, "digest") : NULL;
+  if (d == NULL)
+    {
+      yajl_tree_free (t);
+      return zerr_set (err, EINVAL, "image: the manifest names no config");
+    }
+  *digest = xstrdup (d);
+  yajl_tree_free (t);
+  return 0;
+}
+
+/* The strings of array v appended to *out (a NULL-terminated vector); false if v holds
+   anything else. */
+static bool
+append_strings (yajl_val v, char ***out)
+{
+  size_t n = 0;
+  if (v == NULL || YAJL_IS_NULL (v))
+    return true;
+  if (!YAJL_IS_ARRAY (v))
+    return false;
+  for (; *out && (*out)[n]; n++)
+    ;
+  *out = realloc (*out, (n + v->u.array.len + 1) * sizeof (char *));
+  if (*out == NULL)
+    abort ();
+  for (size_t i = 0; i < v->u.array.len; i++)
+    {
+      if (!YAJL_IS_STRING (v->u.array.values[i]))
+        {
+          (*out)[n] = NULL;
+          return false;
+        }
+      (*out)[n++] = xstrdup (YAJL_GET_STRING (v->u.array.values[i]));
+    }
+  (*out)[n] = NULL;
+  return true;
+}
+
+int
+oci_image_config (const char *json, struct oci_image_defaults *out, zerr **err)
+{
+  yajl_val t = parse (json, "the image config", err), c;
+  const char *cwd;
+
+  memset (out, 0, sizeof *out);
+  if (t == NULL)
+    return -EINVAL;
+  c = json_member (t, "config");
+  if (c && YAJL_IS_OBJECT (c))
+    {
+      if (!append_strings (json_member (c, "Entrypoint"), &out->args) || !append_strings (json_member (c, "Cmd"), &out->args)
+          || !append_strings (json_member (c, "Env"), &out->env))
+        {
+          yajl_tree_free (t);
+          oci_image_defaults_free (out);
+          return zerr_set (err, EINVAL, "image: config.Entrypoint, Cmd and Env must be arrays of strings");
+        }
+      if ((cwd = str_member (c, "WorkingDir")) && *cwd)
+        out->cwd = xstrdup (cwd);
+    }
+  yajl_tree_free (t);
+  return 0;
+}
+
+void
+oci_image_defaults_free (struct oci_image_defaults *d)
+{
+  strv_free (d->args);
+  strv_free (d->env);
+  free (d->cwd);
+  memset (d, 0, sizeof *d);
+}

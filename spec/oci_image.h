@@ -19,5 +19,16 @@ int oci_index_pick (const char *json, const char *ref, char **digest, bool *is_i
 
 /* The layers of an image manifest, in order: digests and media types, NULL-terminated. */
 int oci_manifest_layers (const char *json, char ***digests, char ***media_types, zerr **err);
+/* The digest of a manifest's image config. */
+int oci_manifest_config (const char *json, char **digest, zerr **err);
+
+/* What an image's config says its containers run: args (Entrypoint then Cmd), Env and
+   WorkingDir, each NULL when the image gives none. */
+struct oci_image_defaults
+{
+  char **args, **env, *cwd;
+};
+int oci_image_config (const char *json, struct oci_image_defaults *out, zerr **err);
+void oci_image_defaults_free (struct oci_image_defaults *d);
 
 #endif

@@ -317,7 +317,9 @@ oci_layout() {
   tar -C "$w/2" --numeric-owner -cf "$w/l2" .
   l1=$(blob "$w/l1" application/vnd.oci.image.layer.v1.tar+gzip)
   l2=$(blob "$w/l2" application/vnd.oci.image.layer.v1.tar)
-  echo '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' > "$w/cfg"
+  echo '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},
+    "config":{"Entrypoint":["sh","-c"],"Cmd":["echo $GREETING $TO; pwd; cat l2"],"Env":["GREETING=hello","TO=image"],
+    "WorkingDir":"/etc"}}' > "$w/cfg"
   cfg=$(blob "$w/cfg" application/vnd.oci.image.config.v1+json)
   jq -cn --argjson c "$cfg" --argjson a "$l1" --argjson b "$l2" \
     '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: $c, layers: [$a, $b]}' > "$w/man"
@@ -343,11 +345,17 @@ oci_layout() {
   run zs template add img3 "$L:nope"
   [ "$status" -eq 1 ]
   [[ "$output" == *"no manifest named \`nope\`"* ]]
-  # a zone from it
-  zs create oz --template img -- cat /etc/l2
+  # a zone from it: the image's command, environment and working directory unless given
+  zs create oz --template img
   run zs start --foreground oz
-  [ "$output" = two ]
+  [ "$output" = "hello image
+/etc
+two" ]
   zs delete oz
+  zs create oz2 --template img -e TO=you -w / -- sh -c 'echo $GREETING $TO; pwd; echo $PATH'
+  run zs start --foreground oz2
+  [ "${lines[0]}" = "hello you" ] && [ "${lines[1]}" = / ] && [[ "${lines[2]}" == */bin* ]]
+  zs delete oz2
   # a blob that is not what its digest says: refused, nothing made
   f=$(ls -S "$L/blobs/sha256" | head -1)
   printf 'x' >> "$L/blobs/sha256/$f"
@@ -356,7 +364,9 @@ oci_layout() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"does not match its digest"* ]]
   [ ! -e "$SD/templates/img4" ]
-  [ -z "$(ls -A "$SD/templates" | grep -v '^img2\?$')" ]
+  # (beside each template from an image, the image's config: .NAME.image)
+  [ -z "$(ls -A "$SD/templates" | grep -v -x -e img -e img2 -e .img.image -e .img2.image)" ]
   zs template rm img
   zs template rm img2
+  [ -z "$(ls -A "$SD/templates")" ]
 }

@@ -227,6 +227,47 @@ test_combinations (void)
   zone_definition_free (&d);
 }
 
+/* A template from an OCI image: its command, environment and working directory where the
+   options say nothing; -e's keys replace the image's; a PATH given is the only PATH. */
+static void
+test_image_defaults (void)
+{
+  char *img_args[] = { "sh", "-c", "run", NULL }, *img_env[] = { "A=image", "B=image", "PATH=/img/bin", NULL };
+  char *own_args[] = { "true" };
+  struct zone_definition d = { 0 };
+  struct zone_config *c = NULL;
+  zerr *err = NULL;
+  char *json;
+
+  CHECK (zone_definition_set (&d, "env", "B=mine", &err) == 0);
+  zone_definition_apply_image (&d, img_args, img_env, "/srv");
+  CHECK (zone_definition_check (&d, &err) == 0);
+  json = zone_definition_config (&d, "i1", "img");
+  CHECK (zone_config_parse ("config.json", json, &c, &err) == 0);
+  if (c)
+    {
+      char **e = c->process->env;
+      size_t n = 0;
+      for (; e && e[n]; n++)
+        ;
+      CHECK (c->process->args && strcmp (c->process->args[0], "sh") == 0 && strcmp (c->process->args[2], "run") == 0);
+      CHECK (strcmp (c->process->cwd, "/srv") == 0);
+      CHECK (n == 3);
+      CHECK (n == 3 && strcmp (e[0], "A=image") == 0 && strcmp (e[1], "PATH=/img/bin") == 0 && strcmp (e[2], "B=mine") == 0);
+      zone_config_free (c);
+    }
+  free (json);
+  zone_definition_free (&d);
+  /* a command and a workdir given win */
+  memset (&d, 0, sizeof d);
+  zone_definition_set_args (&d, own_args, 1);
+  CHECK (zone_definition_set (&d, "workdir", "/w", &err) == 0);
+  zone_definition_apply_image (&d, img_args, NULL, "/srv");
+  CHECK (d.n_args == 1 && strcmp (d.args[0], "true") == 0);
+  CHECK (strcmp (d.workdir, "/w") == 0);
+  zone_definition_free (&d);
+}
+
 int
 main (void)
 {
@@ -235,5 +276,6 @@ main (void)
   test_bad_values ();
   test_seccomp ();
   test_combinations ();
+  test_image_defaults ();
   UNIT_DONE ();
 }

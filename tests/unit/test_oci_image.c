@@ -93,11 +93,33 @@ test_manifest_layers (void)
   zerr_free (&err);
 }
 
+static void
+test_image_config (void)
+{
+  struct oci_image_defaults d;
+  zerr *err = NULL;
+
+  CHECK (oci_image_config ("{\"config\": {\"Entrypoint\": [\"/bin/app\"], \"Cmd\": [\"--port\", \"80\"], "
+                           "\"Env\": [\"A=1\"], \"WorkingDir\": \"/srv\"}}", &d, &err) == 0);
+  CHECK (d.args && strcmp (d.args[0], "/bin/app") == 0 && strcmp (d.args[2], "80") == 0 && d.args[3] == NULL);
+  CHECK (d.env && strcmp (d.env[0], "A=1") == 0 && d.cwd && strcmp (d.cwd, "/srv") == 0);
+  oci_image_defaults_free (&d);
+  /* nothing said: nothing given */
+  CHECK (oci_image_config ("{\"architecture\": \"amd64\"}", &d, &err) == 0);
+  CHECK (d.args == NULL && d.env == NULL && d.cwd == NULL);
+  CHECK (oci_image_config ("{\"config\": {\"Cmd\": \"sh\"}}", &d, &err) < 0);
+  CHECK_STR_CONTAINS (err ? err->msg : NULL, "arrays of strings");
+  zerr_free (&err);
+  CHECK (oci_image_config ("{\"config\": {\"Env\": [1]}}", &d, &err) < 0);
+  zerr_free (&err);
+}
+
 int
 main (void)
 {
   test_blob_path ();
   test_index_pick ();
   test_manifest_layers ();
+  test_image_config ();
   UNIT_DONE ();
 }
