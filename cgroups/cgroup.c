@@ -243,23 +243,37 @@ cgroup_plan (const char *path, bool shared, struct cgroup_plan *p, zerr **err)
 }
 
 char *
+cgroup_v2_path_of (pid_t pid)
+{
+  cleanup_free char *text = NULL;
+  char file[64], *line, *nl;
+
+  snprintf (file, sizeof file, pid > 0 ? "/proc/%d/cgroup" : "/proc/self/cgroup", pid);
+  if (read_file_at (AT_FDCWD, file, &text, NULL, NULL) < 0)
+    return NULL;
+  /* The v2 line is "0::PATH": at the start of the text or of a line of it. */
+  for (line = text; line; line = (nl = strchr (line, '\n')) ? nl + 1 : NULL)
+    if (strncmp (line, "0::/", 4) == 0)
+      {
+        line[3 + strcspn (line + 3, "\n")] = '\0';
+        return xstrdup (line + 3);
+      }
+  return NULL;
+}
+
+char *
 cgroup_own_delegated (void)
 {
-  cleanup_free char *text = NULL, *dir = NULL, *procs = NULL;
-  char *line, *nl;
+  cleanup_free char *own = NULL, *dir = NULL, *procs = NULL;
 
-  if (cgroup_host_mode () != CGROUP_MODE_UNIFIED
-      || read_file_at (AT_FDCWD, "/proc/self/cgroup", &text, NULL, NULL) < 0 || strncmp (text, "0::/", 4) != 0)
+  if (cgroup_host_mode () != CGROUP_MODE_UNIFIED || (own = cgroup_v2_path_of (0)) == NULL)
     return NULL;
-  line = text + 3;
-  if ((nl = strchr (line, '\n')))
-    *nl = '\0';
-  if (asprintf (&dir, CGROUP_ROOT "%s", line) < 0 || asprintf (&procs, "%s/cgroup.procs", dir) < 0)
+  if (asprintf (&dir, CGROUP_ROOT "%s", own) < 0 || asprintf (&procs, "%s/cgroup.procs", dir) < 0)
     abort ();
   /* Delegated: the directory and its cgroup.procs are ours to write. */
   if (access (dir, W_OK) < 0 || access (procs, W_OK) < 0)
     return NULL;
-  return xstrdup (line);
+  return steal_pointer (&own);
 }
 
 int
@@ -271,7 +285,7 @@ cgroup_leave_for_leaf (const char *own, zerr **err)
   if (asprintf (&sup, CGROUP_ROOT "%s/supervisor", own) < 0 || asprintf (&procs, "%s/cgroup.procs", sup) < 0)
     abort ();
   if (mkdir (sup, 0755) < 0 && errno != EEXIST)
-    return zerr_sys (err, "make `%s`", sup);
+    return zerr_sys (err, "make `%s` (is the cgroup delegated, Delegate=yes?)", sup);
   snprintf (pid, sizeof pid, "%d", getpid ());
   return write_file_at (AT_FDCWD, procs, pid, strlen (pid), 0644, err);
 }
@@ -411,6 +425,14 @@ cgroup_create (const struct cgroup_plan *p, zerr **err)
             }
       }
   return 0;
+}
+
+int
+cgroup_clone_target (char **paths)
+{
+  if (cgroup_host_mode () != CGROUP_MODE_UNIFIED || paths == NULL || paths[0] == NULL || paths[1] != NULL)
+    return -1;
+  return open (paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 int

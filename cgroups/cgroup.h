@@ -42,6 +42,8 @@ char **cgroup_existing (const char *path);
 /* Whether the caller may make (or join) every directory of the plan: false for an ordinary user
    to whom nothing is delegated. */
 bool cgroup_plan_writable (const struct cgroup_plan *p);
+/* pid's cgroup v2 path ("/system.slice/x.service"; pid 0: ours), from /proc/PID/cgroup, or NULL. */
+char *cgroup_v2_path_of (pid_t pid);
 /* Pure v2: our own cgroup ("/user.slice/.../run-1.scope") when it is delegated to us (we may
    write it and its cgroup.procs), else NULL. */
 char *cgroup_own_delegated (void);
@@ -53,6 +55,9 @@ const char *cgroup_resource_field (const char *file);
 /* Make the directories of the plan; on failure nothing of them is left. */
 int cgroup_create (const struct cgroup_plan *p, zerr **err);
 int cgroup_enter (char **paths, pid_t pid, zerr **err);
+/* On a pure v2 host, an fd of the zone's one cgroup directory, for a child to be cloned into it
+   (CLONE_INTO_CGROUP); -1 elsewhere or without a cgroup. */
+int cgroup_clone_target (char **paths);
 /* The pids in the zone's cgroup (from the first hierarchy that lists processes). */
 int cgroup_pids (char **paths, pid_t **pids, size_t *n, zerr **err);
 /* Signal every process listed in paths: only ever for directories the zone made. */

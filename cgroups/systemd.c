@@ -1,9 +1,9 @@
 #define _GNU_SOURCE
 #include "systemd.h"
-#include "../util/rootless.h"
 #include "cgroup.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/rootless.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -102,23 +102,15 @@ systemd_unit_names (const char *cgroups_path, const char *id, char **slice, char
   return 0;
 }
 
-/* The v2 cgroup of pid, from /proc/PID/cgroup ("0::/PATH"). */
+/* The v2 cgroup directory of pid. */
 static char *
 cgroup_of (pid_t pid)
 {
-  cleanup_free char *text = NULL;
-  char path[64], *line, *nl, *r;
-  snprintf (path, sizeof path, "/proc/%d/cgroup", pid);
-  if (read_file_at (AT_FDCWD, path, &text, NULL, NULL) < 0)
+  cleanup_free char *rel = cgroup_v2_path_of (pid);
+  char *r;
+  if (rel == NULL)
     return NULL;
-  line = strstr (text, "0::");
-  if (line == NULL)
-    return NULL;
-  line += 3;
-  nl = strchr (line, '\n');
-  if (nl)
-    *nl = '\0';
-  if (asprintf (&r, CGROUP_ROOT "%s", line) < 0)
+  if (asprintf (&r, CGROUP_ROOT "%s", rel) < 0)
     abort ();
   return r;
 }

@@ -2,7 +2,6 @@
    arguments, reports errors and calls the library. */
 #define _GNU_SOURCE
 #include "cmd.h"
-#include "../util/rootless.h"
 #include "../runtime/governor.h"
 #include "../runtime/runtime.h"
 #include "../spec/config.h"
@@ -11,6 +10,7 @@
 #include "../util/fs.h"
 #include "../util/sealed_exe.h"
 #include "../util/strbuf.h"
+#include "../util/rootless.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,14 +39,15 @@ log_line (const char *level, const char *msg)
 {
   bool error = strcmp (level, "error") == 0;
 
-  struct timespec now;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  double ms = (double) (now.tv_sec - started.tv_sec) * 1e3 + (double) (now.tv_nsec - started.tv_nsec) / 1e6;
-
   if (error)
     fprintf (stderr, "zone: %s\n", msg);
   else if (log_path == NULL && strcmp (level, "debug") == 0)
-    fprintf (stderr, "zone: debug: %s (+%.3f ms)\n", msg, ms);
+    {
+      struct timespec now;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      fprintf (stderr, "zone: debug: %s (+%.3f ms)\n", msg,
+               (double) (now.tv_sec - started.tv_sec) * 1e3 + (double) (now.tv_nsec - started.tv_nsec) / 1e6);
+    }
   else if (log_path == NULL)
     fprintf (stderr, "zone: %s: %s\n", level, msg);
   if (log_path)

@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "runtime.h"
-#include "../util/rootless.h"
 #include "internal.h"
 #include "checkpoint.h"
 #include "hooks.h"
@@ -27,6 +26,7 @@
 #include "../util/strbuf.h"
 #include "../util/run.h"
 #include "../util/argv.h"
+#include "../util/rootless.h"
 #include "../util/units.h"
 
 #include <arpa/inet.h>
@@ -226,20 +226,6 @@ clone_flags (const struct zone_config *c)
   return flags;
 }
 
-/* With cgroup_fd >= 0 the init is born in that cgroup (v2, CLONE_INTO_CGROUP): no migration,
-   and so no wait for the RCU grace period one costs. */
-static pid_t
-clone_init (unsigned long flags, int *pidfd, int cgroup_fd)
-{
-  struct clone_args args = {
-    .flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
-    .pidfd = (unsigned long) pidfd,
-    .exit_signal = SIGCHLD,
-    .cgroup = (unsigned long) (cgroup_fd >= 0 ? cgroup_fd : 0),
-  };
-  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
-}
-
 /* Without a mount namespace the zone shares the runtime's: what would have to be mounted there
    would change the host's own mount table, so it is refused rather than done. */
 static int
@@ -420,8 +406,6 @@ apply_cpu_cap (const struct cpu_policy *cpu, struct zone_resources **res, zerr *
   return 0;
 }
 
-/* linux.resources and zone's cpu annotations, checked against this host before anything is
-   made: a limit the host cannot enforce is an error now, not a surprise later. */
 static void
 drop_device_writes (struct cgroup_writes *w)
 {
@@ -439,6 +423,8 @@ drop_device_writes (struct cgroup_writes *w)
   w->n = k;
 }
 
+/* linux.resources and zone's cpu annotations, checked against this host before anything is
+   made: a limit the host cannot enforce is an error now, not a surprise later. */
 static int
 plan_limits (const struct zone_runtime *rt, const struct zone_config *c, struct cpu_policy *cpu,
              struct zone_resources **res, struct cgroup_writes *w, zerr **err)
@@ -494,9 +480,6 @@ default_cgroup_name (const char *root, const char *id)
   return r;
 }
 
-/* Where the zone's cgroup goes and which of its directories zone makes, recorded in the state
-   before anything is made, so that `delete --force` finds them after a crash at any later step
-   and never removes or signals a cgroup that was there before. */
 /* An ordinary user to whom no cgroup is delegated: the zone runs in the user's own cgroup, as
    runc runs it, unless the config asks for a limit, which could not hold there. */
 static int
@@ -514,6 +497,9 @@ without_cgroup (const struct zone_runtime *rt, const char *id, const struct cgro
   return 0;
 }
 
+/* Where the zone's cgroup goes and which of its directories zone makes, recorded in the state
+   before anything is made, so that `delete --force` finds them after a crash at any later step
+   and never removes or signals a cgroup that was there before. */
 static int
 plan_cgroup (const struct zone_runtime *rt, const struct zone_config *c, const char *cgroups_path, const char *id,
              const struct cgroup_writes *writes, struct zone_state *st, char **sd_slice, char **sd_unit, char **rel,
@@ -870,13 +856,7 @@ clone_zone_init (struct create *c, zerr **err)
   if ((ret = prepare_child_namespaces (c->config, err)) < 0)
     return ret;
 
-  c->undo.pid = clone_init (clone_flags (c->config), &c->undo.pidfd, c->cgroup_fd);
-  /* A kernel before 5.7 has no CLONE_INTO_CGROUP: the init is placed as on v1. */
-  if (c->undo.pid < 0 && c->cgroup_fd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS))
-    {
-      cleanup_closep (&c->cgroup_fd);
-      c->undo.pid = clone_init (clone_flags (c->config), &c->undo.pidfd, -1);
-    }
+  c->undo.pid = clone_pidfd (clone_flags (c->config), &c->undo.pidfd, &c->cgroup_fd);
   if (c->undo.pid < 0)
     {
       c->undo.pidfd = -1;
@@ -952,25 +932,6 @@ let_init_go (struct create *c, zerr **err)
   return 0;
 }
 
-/* Pure v2 with cgroupfs: one directory, which the init can be cloned into. Not with a pids
-   limit of 0: the init's own birth would count against it, where a migrated init does not (the
-   zone then runs, and can fork nothing, as with runc). */
-static bool
-born_in_its_cgroup (const struct create *c)
-{
-  const struct zone_resources *r = c->resources;
-  return c->rt->cgroup_manager == ZONE_CGROUP_CGROUPFS && cgroup_host_mode () == CGROUP_MODE_UNIFIED
-         && c->st->cgroup_paths && c->st->cgroup_paths[0] && c->st->cgroup_paths[1] == NULL
-         && !(r && r->pids_limit.set && r->pids_limit.v == 0);
-}
-
-static int
-open_cgroup (struct create *c, zerr **err)
-{
-  c->cgroup_fd = open (c->st->cgroup_paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  return c->cgroup_fd < 0 ? zerr_sys (err, "open cgroup `%s`", c->st->cgroup_paths[0]) : 0;
-}
-
 /* What the init said when it failed while we were placing it, in place of our own error
    (joining the cgroups of an init that has exited fails too, for a reason that says nothing). */
 static int
@@ -1005,6 +966,37 @@ place_init (struct create *c, zerr **err)
   if (ret == 0 && sync_send (c->sock_parent, SYNC_PLACED, 0, NULL) < 0)
     ret = zerr_set (err, EPIPE, "the zone's init exited during setup");
   return ret < 0 ? init_reason (c, ret, err) : 0;
+}
+
+/* The init cloned, going, in its cgroups. On pure v2 with cgroupfs it is cloned into its cgroup,
+   made first; elsewhere its cgroups are made and joined while it makes its rootfs. */
+static int
+start_init (struct create *c, zerr **err)
+{
+  const struct zone_runtime *rt = c->rt;
+  bool made_first = rt->cgroup_manager == ZONE_CGROUP_CGROUPFS && cgroup_host_mode () == CGROUP_MODE_UNIFIED;
+  bool has_cgroup = c->st->cgroup_paths && c->st->cgroup_paths[0];
+  int ret;
+
+  if (made_first)
+    {
+      if ((ret = make_cgroups (c, err)) < 0)
+        return ret;
+      c->cgroup_fd = cgroup_clone_target (c->st->cgroup_paths);
+    }
+  if ((ret = clone_zone_init (c, err)) < 0 || (ret = let_init_go (c, err)) < 0)
+    return ret;
+  zone_debug (rt, "%s: init %d cloned%s, making its rootfs", c->id, c->undo.pid,
+              c->cgroup_fd >= 0 ? " into its cgroup" : "");
+  if (!made_first && (ret = make_cgroups (c, err)) < 0)
+    return init_reason (c, ret, err);
+  if (has_cgroup)
+    zone_debug (rt, "%s: cgroup %s made", c->id, c->st->cgroup_paths[0]);
+  if ((ret = place_init (c, err)) < 0)
+    return ret;
+  if (has_cgroup)
+    zone_debug (rt, "%s: init placed in its cgroup", c->id);
+  return 0;
 }
 
 /* The zone's end of the network in netns, its lease and the host's end (bridge). */
@@ -1219,26 +1211,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
     }
   else
     {
-      /* On pure v2 the init is cloned into its cgroup, made first; elsewhere the cgroups are made
-         and joined while the init makes its rootfs. */
-      bool born_in_cgroup = born_in_its_cgroup (&c);
-      if (born_in_cgroup && ((ret = make_cgroups (&c, err)) < 0 || (ret = open_cgroup (&c, err)) < 0))
-        goto fail;
-      if ((ret = clone_zone_init (&c, err)) < 0 || (ret = let_init_go (&c, err)) < 0)
-        goto fail;
-      zone_debug (rt, "%s: init %d cloned%s, making its rootfs", id, c.undo.pid, c.cgroup_fd >= 0 ? " into its cgroup" : "");
-      if (!born_in_cgroup && (ret = make_cgroups (&c, err)) < 0)
-        {
-          ret = init_reason (&c, ret, err);
-          goto fail;
-        }
-      if (c.st->cgroup_paths && c.st->cgroup_paths[0])
-        zone_debug (rt, "%s: cgroup %s made", id, c.st->cgroup_paths[0]);
-      if ((ret = place_init (&c, err)) < 0)
-        goto fail;
-      if (c.st->cgroup_paths && c.st->cgroup_paths[0])
-        zone_debug (rt, "%s: init placed in its cgroup", id);
-      if ((ret = connect_network (&c, err)) < 0 || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0)
+      if ((ret = start_init (&c, err)) < 0 || (ret = connect_network (&c, err)) < 0
+          || (ret = serve_init (c.sock_parent, c.config, c.st, err)) < 0)
         goto fail;
       zone_debug (rt, "%s: init ready (rootfs, mounts, pivot_root done)", id);
       if ((ret = mark_created (&c, err)) < 0)

@@ -253,19 +253,6 @@ fail:
   _exit (127);
 }
 
-/* With cgroup_fd >= 0 the child is born in that cgroup (CLONE_INTO_CGROUP, v2): no migration. */
-static pid_t
-clone_child (int *pidfd, int cgroup_fd)
-{
-  struct clone_args args = {
-    .flags = CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
-    .pidfd = (unsigned long) pidfd,
-    .exit_signal = SIGCHLD,
-    .cgroup = (unsigned long) (cgroup_fd >= 0 ? cgroup_fd : 0),
-  };
-  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
-}
-
 /* Wait for the child's execve: the report pipe closes on success or carries the reason. */
 static int
 wait_exec (int report_fd, pid_t pid, zerr **err)
@@ -383,15 +370,9 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
 
   /* Pure v2: the child is born in the zone's cgroup (not a paused one: it would freeze there
      before it could exec and tell us). */
-  if (strcmp (st->status, "paused") != 0 && cgroup_host_mode () == CGROUP_MODE_UNIFIED && st->cgroup_paths
-      && st->cgroup_paths[0] && st->cgroup_paths[1] == NULL)
-    cgroup_fd = open (st->cgroup_paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  pid = clone_child (&child_pidfd, cgroup_fd);
-  if (pid < 0 && cgroup_fd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS || errno == EAGAIN))
-    {
-      cleanup_closep (&cgroup_fd);
-      pid = clone_child (&child_pidfd, -1);
-    }
+  if (strcmp (st->status, "paused") != 0)
+    cgroup_fd = cgroup_clone_target (st->cgroup_paths);
+  pid = clone_pidfd (0, &child_pidfd, &cgroup_fd);
   if (pid == 0)
     {
       close (go[1]);

@@ -190,25 +190,16 @@ read_manifest (const char *layout, const char *ref, char **manifest, zerr **err)
 }
 
 int
-image_config_json (const char *layout, const char *ref, char **json, zerr **err)
+image_unpack (const char *layout, const char *ref, const char *dest, char **config, zerr **err)
 {
-  cleanup_free char *manifest = NULL, *digest = NULL;
-  int ret;
-
-  if ((ret = read_manifest (layout, ref, &manifest, err)) < 0 || (ret = oci_manifest_config (manifest, &digest, err)) < 0)
-    return ret;
-  return read_blob (layout, digest, NULL, json, err);
-}
-
-int
-image_unpack (const char *layout, const char *ref, const char *dest, zerr **err)
-{
-  cleanup_free char *manifest = NULL, *staging = NULL;
+  cleanup_free char *manifest = NULL, *staging = NULL, *config_digest = NULL;
   cleanup_strv char **layers = NULL, **types = NULL;
   int ret;
 
   if ((ret = read_manifest (layout, ref, &manifest, err)) < 0
-      || (ret = oci_manifest_layers (manifest, &layers, &types, err)) < 0)
+      || (ret = oci_manifest_layers (manifest, &layers, &types, err)) < 0
+      || (ret = oci_manifest_config (manifest, &config_digest, err)) < 0
+      || (ret = read_blob (layout, config_digest, NULL, config, err)) < 0)
     return ret;
   if (asprintf (&staging, "%s.layer", dest) < 0)
     abort ();

@@ -14,12 +14,12 @@
 #include "store.h"
 #include "image.h"
 #include "../spec/oci_image.h"
+#include "../cgroups/cgroup.h"
 #include "../util/argv.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/run.h"
 
-#define CGROUP_ROOT_DIR "/sys/fs/cgroup"
 
 #include <dirent.h>
 #include <errno.h>
@@ -78,17 +78,43 @@ image_file (const struct zone_runtime *rt, const char *name)
   return sub (rt, "templates", hidden);
 }
 
+/* The template's files in tmp: an OCI image layout's layers (its config beside, .NAME.image), a
+   directory's copy or an archive's content. */
+static int
+fill_template (const struct zone_runtime *rt, const char *name, const char *source, const char *ref, bool is_dir,
+               const char *tmp, zerr **err)
+{
+  cleanup_argv struct argv a = { 0 };
+
+  if (is_dir && image_is_layout (source))
+    {
+      cleanup_free char *config = NULL, *cfile = image_file (rt, name);
+      if (image_unpack (source, ref, tmp, &config, err) < 0
+          || write_file_at (AT_FDCWD, cfile, config, strlen (config), 0644, err) < 0)
+        return zerr_wrap (err, "template add: `%s`", source);
+      return 0;
+    }
+  if (is_dir)
+    {
+      /* cp -a keeps owners, modes, links, devices, xattrs and hard links. */
+      argv_push (&a, "cp");
+      argv_push (&a, "-a");
+      argv_push (&a, "%s/.", source);
+      argv_push (&a, "%s", tmp);
+    }
+  else
+    argv_tar_extract (&a, source, tmp);
+  return run_tool ("template add", &a, err);
+}
+
 int
 zone_template_add (const struct zone_runtime *rt, const char *name, const char *source, zerr **err)
 {
-  cleanup_free char *dir = NULL, *tmp = NULL, *parent = sub (rt, "templates", NULL);
+  cleanup_free char *dir = NULL, *tmp = NULL, *parent = sub (rt, "templates", NULL), *layout = NULL;
   cleanup_close int lock = -1;
-  cleanup_argv struct argv a = { 0 };
+  const char *ref = NULL;
   struct stat st;
   int ret;
-
-  cleanup_free char *layout = NULL;
-  const char *ref = NULL;
 
   if ((ret = validate_template_name (name, err)) < 0)
     return ret;
@@ -117,35 +143,12 @@ zone_template_add (const struct zone_runtime *rt, const char *name, const char *
   if (mkdtemp (tmp) == NULL)
     return zerr_sys (err, "template add: make `%s`", tmp);
   chmod (tmp, 0755);
-  if (S_ISDIR (st.st_mode) && image_is_layout (source))
+  if ((ret = fill_template (rt, name, source, ref, S_ISDIR (st.st_mode), tmp, err)) < 0
+      || (rename (tmp, dir) < 0 && (ret = zerr_sys (err, "template add: rename")) < 0))
     {
-      /* An OCI image layout: its layers, not the layout's own files; its config beside. */
-      cleanup_free char *config = NULL, *cfile = image_file (rt, name);
-      if ((ret = image_unpack (source, ref, tmp, err)) < 0 || (ret = image_config_json (source, ref, &config, err)) < 0
-          || (ret = write_file_at (AT_FDCWD, cfile, config, strlen (config), 0644, err)) < 0
-          || (rename (tmp, dir) < 0 && (ret = zerr_sys (err, "template add: rename")) < 0))
-        {
-          remove_tree (tmp, NULL);
-          unlink (cfile);
-          return zerr_wrap (err, "template add: `%s`", source);
-        }
-      return 0;
-    }
-  if (S_ISDIR (st.st_mode))
-    {
-      /* cp -a keeps owners, modes, links, devices, xattrs and hard links. */
-      argv_push (&a, "cp");
-      argv_push (&a, "-a");
-      argv_push (&a, "%s/.", source);
-      argv_push (&a, "%s", tmp);
-    }
-  else
-    {
-      argv_tar_extract (&a, source, tmp);
-    }
-  if ((ret = run_tool ("template add", &a, err)) < 0 || (rename (tmp, dir) < 0 && (ret = zerr_sys (err, "template add: rename")) < 0))
-    {
+      cleanup_free char *cfile = image_file (rt, name);
       remove_tree (tmp, NULL);
+      unlink (cfile);
       return ret;
     }
   return 0;
@@ -485,17 +488,15 @@ zone_halt (const struct zone_runtime *rt, const char *id, int timeout, zerr **er
 static char *
 own_service_cgroup (void)
 {
-  cleanup_free char *text = NULL;
-  char *line, *end;
+  char *own = cgroup_host_mode () == CGROUP_MODE_UNIFIED ? cgroup_v2_path_of (0) : NULL;
+  size_t len = own ? strlen (own) : 0;
 
-  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &text, NULL, NULL) < 0 || strncmp (text, "0::/", 4) != 0)
-    return NULL;
-  line = text + 3;
-  end = line + strcspn (line, "\n");
-  *end = '\0';
-  if (end - line < 9 || strcmp (end - 8, ".service") != 0)
-    return NULL;
-  return xstrdup (line);
+  if (len < 9 || strcmp (own + len - 8, ".service") != 0)
+    {
+      free (own);
+      return NULL;
+    }
+  return own;
 }
 
 /* Inside the unit's own (delegated) cgroup: we move to SERVICE/supervisor, the zone gets
@@ -503,16 +504,9 @@ own_service_cgroup (void)
 static int
 enter_service_cgroup (const char *service, char **zone_cgroup, zerr **err)
 {
-  cleanup_free char *sup = NULL, *procs = NULL;
-  char pid[32];
-
-  if (asprintf (&sup, CGROUP_ROOT_DIR "%s/supervisor", service) < 0 || asprintf (&procs, "%s/cgroup.procs", sup) < 0
-      || asprintf (zone_cgroup, "%s/zone", service) < 0)
+  if (asprintf (zone_cgroup, "%s/zone", service) < 0)
     abort ();
-  if (mkdir (sup, 0755) < 0 && errno != EEXIST)
-    return zerr_sys (err, "make `%s` (does the unit have Delegate=yes?)", sup);
-  snprintf (pid, sizeof pid, "%d", getpid ());
-  return write_file_at (AT_FDCWD, procs, pid, strlen (pid), 0644, err);
+  return cgroup_leave_for_leaf (service, err);
 }
 
 /* How the zone's readiness reaches systemd: "container" (the zone's process sends READY=1 on

@@ -3,6 +3,8 @@
 #include "../util/cleanup.h"
 
 #include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -80,4 +82,29 @@ pidfd_wait_exit (int pidfd, int timeout_ms)
     r = poll (&pfd, 1, timeout_ms);
   while (r < 0 && errno == EINTR);
   return r > 0 ? 1 : 0;
+}
+
+static pid_t
+clone3_pidfd (unsigned long flags, int *pidfd, int cgroup_fd)
+{
+  struct clone_args args = {
+    .flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+    .pidfd = (unsigned long) pidfd,
+    .exit_signal = SIGCHLD,
+    .cgroup = (unsigned long) (cgroup_fd >= 0 ? cgroup_fd : 0),
+  };
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+pid_t
+clone_pidfd (unsigned long flags, int *pidfd, int *cgroup_fd)
+{
+  pid_t pid = clone3_pidfd (flags, pidfd, *cgroup_fd);
+  if (pid < 0 && *cgroup_fd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS || errno == EAGAIN))
+    {
+      close (*cgroup_fd);
+      *cgroup_fd = -1;
+      pid = clone3_pidfd (flags, pidfd, -1);
+    }
+  return pid;
 }

@@ -196,7 +196,8 @@ zone_run (const struct zone_runtime *rt, const char *id, const struct zone_creat
   else
     {
       ret = wait_foreground (res.pid, pidfd, master, notify_fd, hand_off, exit_code, err);
-      zone_debug (rt, "%s: process ended", id);
+      if (ret != 1)
+        zone_debug (rt, "%s: process ended", id);
     }
   if (ret == 1)
     {

@@ -1,8 +1,8 @@
 #define _GNU_SOURCE
 #include "store.h"
-#include "../util/rootless.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/rootless.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +44,9 @@ store_validate_id (const char *id, zerr **err)
   return 0;
 }
 
+/* Where a denied root sends an ordinary user. */
+#define ROOTLESS_ROOT_HINT "an ordinary user's zones live in $XDG_RUNTIME_DIR/zone, or give --root"
+
 static int
 lock_dir (int fd, zerr **err)
 {
@@ -65,7 +68,7 @@ store_create (const char *root, const char *id, zerr **err)
     return ret;
   ret = mkdir_p (root, 0700, err);
   if (ret == -EACCES && running_rootless ())
-    return zerr_wrap (err, "an ordinary user's zones live in $XDG_RUNTIME_DIR/zone, or give --root");
+    return zerr_wrap (err, ROOTLESS_ROOT_HINT);
   if (ret < 0)
     return ret;
   if (asprintf (&dir, "%s/%s", root, id) < 0)
@@ -75,7 +78,7 @@ store_create (const char *root, const char *id, zerr **err)
       if (errno == EEXIST)
         return zerr_set (err, EEXIST, "`%s`: container with given ID already exists", id);
       if (errno == EACCES && running_rootless ())
-        return zerr_sys (err, "create `%s` (an ordinary user's zones live in $XDG_RUNTIME_DIR/zone, or give --root)", dir);
+        return zerr_sys (err, "create `%s` (" ROOTLESS_ROOT_HINT ")", dir);
       return zerr_sys (err, "create `%s`", dir);
     }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -89,7 +89,7 @@ oci_index_pick (const char *json, const char *ref, char **digest, bool *is_index
   for (size_t i = 0; i < n && d == NULL; i++)
     {
       yajl_val m = list->u.array.values[i];
-      if (YAJL_IS_OBJECT (m) && (n == 1 && ref == NULL ? true : fits (m, ref)))
+      if (YAJL_IS_OBJECT (m) && ((n == 1 && ref == NULL) || fits (m, ref)))
         {
           d = str_member (m, "digest");
           type = str_member (m, "mediaType");

@@ -69,30 +69,41 @@ static const struct
   { "org.zone.net.bridge", "a-bridge-name-too-long", "annotations.org.zone.net.bridge" },
 };
 
+/* mode=MODE and KEY=VALUE: refused, the message containing message. */
+static void
+expect_refused (const char *mode, const char *key, const char *value, const char *message)
+{
+  const char *kv[] = { "org.zone.net.mode", mode, key, value, NULL };
+  struct zone_net n;
+  zerr *err = NULL;
+  CHECK (parse (kv, &n, &err) < 0);
+  CHECK_STR_CONTAINS (err ? err->msg : NULL, message);
+  zone_net_free (&n);
+  zerr_free (&err);
+}
+
+/* mode=MODE in a zone that shares a network namespace: refused so. */
+static void
+expect_needs_own_netns (const char *mode, const char *message)
+{
+  struct zone_kv ann[] = { { (char *) "org.zone.net.mode", (char *) mode } };
+  struct zone_net n;
+  zerr *err = NULL;
+  CHECK (zone_net_parse_annotations (ann, 1, false, &n, &err) < 0);
+  CHECK_STR_CONTAINS (err ? err->msg : NULL, message);
+  zerr_free (&err);
+}
+
 static void
 test_bad (void)
 {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
-      const char *kv[] = { "org.zone.net.mode", "bridge", bad[i].key, bad[i].value, NULL };
-      struct zone_net n;
-      zerr *err = NULL;
-      if (strcmp (bad[i].key, "org.zone.net.mode") == 0)
-        kv[1] = bad[i].value;
-      CHECK (parse (kv, &n, &err) < 0);
-      CHECK_STR_CONTAINS (err ? err->msg : NULL, bad[i].message);
-      zone_net_free (&n);
-      zerr_free (&err);
+      bool is_mode = strcmp (bad[i].key, "org.zone.net.mode") == 0;
+      expect_refused (is_mode ? bad[i].value : "bridge", bad[i].key, bad[i].value, bad[i].message);
     }
-  {
-    /* bridge needs the zone's own network namespace */
-    struct zone_kv ann[] = { { (char *) "org.zone.net.mode", (char *) "bridge" } };
-    struct zone_net n;
-    zerr *err = NULL;
-    CHECK (zone_net_parse_annotations (ann, 1, false, &n, &err) < 0);
-    CHECK_STR_CONTAINS (err ? err->msg : NULL, "needs a new network namespace");
-    zerr_free (&err);
-  }
+  /* bridge needs the zone's own network namespace */
+  expect_needs_own_netns ("bridge", "needs a new network namespace");
 }
 
 /* slirp4netns: ports and mtu as for a bridge; bridge, subnet and address are the bridge's only. */
@@ -114,23 +125,8 @@ test_slirp (void)
   static const char *const only_bridge[] = { "org.zone.net.bridge", "org.zone.net.subnet", "org.zone.net.address" };
   static const char *const values[] = { "br9", "10.9.0.0/16", "10.9.0.5" };
   for (size_t i = 0; i < 3; i++)
-    {
-      const char *kv[] = { "org.zone.net.mode", "slirp4netns", only_bridge[i], values[i], NULL };
-      struct zone_net n;
-      zerr *err = NULL;
-      CHECK (parse (kv, &n, &err) < 0);
-      CHECK_STR_CONTAINS (err ? err->msg : NULL, "only for mode bridge");
-      zone_net_free (&n);
-      zerr_free (&err);
-    }
-  {
-    struct zone_kv ann[] = { { (char *) "org.zone.net.mode", (char *) "slirp4netns" } };
-    struct zone_net n;
-    zerr *err = NULL;
-    CHECK (zone_net_parse_annotations (ann, 1, false, &n, &err) < 0);
-    CHECK_STR_CONTAINS (err ? err->msg : NULL, "slirp4netns needs a new network namespace");
-    zerr_free (&err);
-  }
+    expect_refused ("slirp4netns", only_bridge[i], values[i], "only for mode bridge");
+  expect_needs_own_netns ("slirp4netns", "slirp4netns needs a new network namespace");
 }
 
 int
