@@ -114,8 +114,13 @@ merge_layer (const char *from, const char *to, zerr **err)
       src = path_join (from, e->d_name);
       if (strncmp (e->d_name, WHITEOUT, strlen (WHITEOUT)) == 0)
         {
-          cleanup_free char *gone = path_join (to, e->d_name + strlen (WHITEOUT));
-          if (strchr (e->d_name + strlen (WHITEOUT), '/') == NULL && (remove_tree (gone, err) < 0 || unlink (src) < 0))
+          const char *name = e->d_name + strlen (WHITEOUT);
+          cleanup_free char *gone = NULL;
+          /* ".wh.", ".wh.." and ".wh..." would name the directory or its parent, not a file in it. */
+          if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+            return zerr_set (err, EINVAL, "image: whiteout `%s` names no file", e->d_name);
+          gone = path_join (to, name);
+          if (remove_tree (gone, err) < 0 || unlink (src) < 0)
             return zerr_sys (err, "image: whiteout `%s`", e->d_name);
           continue;
         }
@@ -135,7 +140,9 @@ merge_layer (const char *from, const char *to, zerr **err)
           rmdir (src);
           continue;
         }
-      if ((access (dst, F_OK) == 0 || errno != ENOENT) && remove_tree (dst, err) < 0)
+      /* What the layer replaces goes first, a dangling symlink too (remove_tree: lstat, and
+         nothing to do when there is nothing). */
+      if (remove_tree (dst, err) < 0)
         return -EIO;
       if (rename (src, dst) < 0)
         return zerr_sys (err, "image: move `%s`", e->d_name);

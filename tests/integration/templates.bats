@@ -299,8 +299,8 @@ answer() {
 
 # An OCI image layout of two layers, made here by hand: a gzip'd base (the test rootfs plus
 # files), then a plain layer that whites some of them out and makes /opq opaque.
-oci_layout() {
-  local L=$1 w=$BATS_TEST_TMPDIR/layers blob sum l1 l2 cfg man
+oci_layout() { # DIR [SECOND-LAYER-DIR: in place of the whiteouts' layer]
+  local L=$1 w=$BATS_TEST_TMPDIR/layers.$RANDOM blob sum l1 l2 cfg man
   blob() { # FILE MEDIATYPE -> a descriptor, the file moved into blobs/sha256
     sum=$(sha256sum "$1" | cut -d' ' -f1)
     mv "$1" "$L/blobs/sha256/$sum"
@@ -314,7 +314,7 @@ oci_layout() {
   tar -C "$w/1" --numeric-owner -czf "$w/l1" .
   touch "$w/2/etc/.wh.l1" "$w/2/old/.wh.gone" "$w/2/opq/.wh..wh..opq"
   echo two > "$w/2/etc/l2"; echo b > "$w/2/opq/b"
-  tar -C "$w/2" --numeric-owner -cf "$w/l2" .
+  tar -C "${2:-$w/2}" --numeric-owner -cf "$w/l2" .
   l1=$(blob "$w/l1" application/vnd.oci.image.layer.v1.tar+gzip)
   l2=$(blob "$w/l2" application/vnd.oci.image.layer.v1.tar)
   echo '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},
@@ -368,5 +368,14 @@ two" ]
   [ -z "$(ls -A "$SD/templates" | grep -v -x -e img -e img2 -e .img.image -e .img2.image)" ]
   zs template rm img
   zs template rm img2
+  [ -z "$(ls -A "$SD/templates")" ]
+  # a whiteout that names no file (".wh..": the directory itself) is refused; nothing is made
+  mkdir -p "$BATS_TEST_TMPDIR/evil/etc"
+  touch "$BATS_TEST_TMPDIR/evil/etc/.wh.."
+  oci_layout "$BATS_TEST_TMPDIR/oci-evil" "$BATS_TEST_TMPDIR/evil"
+  run zs template add evil "$BATS_TEST_TMPDIR/oci-evil"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"whiteout \`.wh..\` names no file"* ]]
   [ -z "$(ls -A "$SD/templates")" ]
 }
