@@ -5,6 +5,7 @@
 #include "../util/fs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
@@ -20,6 +21,17 @@ gen_kv (yajl_gen g, const char *k, const char *v)
 {
   gen_string (g, k);
   gen_string (g, v ? v : "");
+}
+
+/* Unsigned 64-bit fields are written as their exact decimal digits: yajl_gen_integer takes a
+   long long, and a value above LLONG_MAX would come back negative and be refused on the next read. */
+static void
+gen_u64 (yajl_gen g, unsigned long long v)
+{
+  char buf[24];
+  int n = snprintf (buf, sizeof buf, "%llu", v);
+
+  yajl_gen_number (g, buf, (size_t) n);
 }
 
 /* runc's field order (its containerState): annotations before owner. */
@@ -57,7 +69,7 @@ state_json (const struct zone_state *s, bool public_only, bool pretty)
   if (!public_only)
     {
       gen_string (g, "pidStart");
-      yajl_gen_integer (g, (long long) s->pid_start);
+      gen_u64 (g, s->pid_start);
       gen_string (g, "cgroupOwned");
       yajl_gen_bool (g, s->cgroup_owned);
       gen_string (g, "hooks");

@@ -39,6 +39,18 @@ main (void)
   free (full);
   free (pub);
 
+  /* A pidStart above LLONG_MAX (found by fuzz_state) survives a write and a second read. */
+  {
+    struct zone_state big = { .id = "w", .status = "running", .pid_start = 17777777777701749526ULL };
+    char *json = zone_state_to_json (&big, false);
+    struct zone_state *again = NULL;
+    CHECK (zone_state_parse (json, &again, &err) == 0);
+    CHECK (again && again->pid_start == 17777777777701749526ULL);
+    zone_state_free (again);
+    free (json);
+    zerr_free (&err);
+  }
+
   CHECK (zone_state_parse ("{\"id\": 3}", &back, &err) < 0);
   zerr_free (&err);
 
