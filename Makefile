@@ -13,15 +13,20 @@ ALL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -DZONE_VERSION='"$(VERSION)"' $(P
 SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRCS   := $(wildcard util/*.c spec/*.c rootfs/*.c cgroups/*.c netns/*.c runtime/*.c)
-LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-SAN_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
+# zone's last stage (runtime/stage2/): a static program without libc, linked into zone as bytes.
+STAGE2_BIN := $(BUILD)/stage2/zone-stage2
+STAGE2_OBJ := $(BUILD)/stage2/blob.o
+STAGE2_CFLAGS := -static -nostdlib -no-pie -ffreestanding -fno-builtin -fno-stack-protector -fno-asynchronous-unwind-tables \
+                 -fno-unwind-tables -fcf-protection=none -O2 -Wall -Wextra -Werror -Wl,--build-id=none -Wl,-z,noseparate-code -s
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(STAGE2_OBJ)
+SAN_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o) $(STAGE2_OBJ)
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_SAN   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/unit/%)
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c)) \
                 $(patsubst tests/helpers/static/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/static/*.c))
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
-HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h tests/unit/*.h)
+HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/*.h runtime/*.h runtime/stage2/*.h tests/unit/*.h)
 
 .PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench bench-governor bench-checkpoint bench-density check check-v2 check-unit check-asan \
         check-integration check-engines fuzz clean
@@ -37,6 +42,14 @@ $(BUILD)/asan/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+$(STAGE2_BIN): runtime/stage2/stage2.c runtime/stage2/stage2.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (static, no libc)"
+	@$(CC) $(STAGE2_CFLAGS) $< -o $@
+
+$(STAGE2_OBJ): runtime/stage2/blob.S $(STAGE2_BIN)
+	@$(CC) -c -DSTAGE2_BIN='"$(STAGE2_BIN)"' $< -o $@
 
 $(BUILD)/libzone.a: $(LIB_OBJS)
 	@rm -f $@
@@ -152,7 +165,7 @@ check-v2: deps-vm
 FUZZ_CC     := clang
 FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -DZONE_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -g -O1 \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(STAGE2_OBJ)
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(BUILD)/fuzz/obj/%.o: %.c $(HEADERS)

@@ -29,6 +29,7 @@
 static const char *log_path;
 static bool log_json;
 static struct timespec started; /* --debug lines say how long after it they come */
+static char **main_argv;         /* for a re-exec from a sealed copy (runtime.reexec_sealed) */
 static void log_line (const char *level, const char *msg);
 struct zone_runtime runtime = { .root = ZONE_DEFAULT_ROOT, .log = log_line };
 
@@ -663,14 +664,10 @@ cmd_features (int argc, char **argv)
   return 0;
 }
 
-/* start --foreground makes the zone itself (a defined zone's service). */
-static bool
-argv_has_foreground (int argc, char **argv)
+static int
+reexec_sealed (zerr **err)
 {
-  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
-    if (strcmp (argv[i], "--foreground") == 0 || strcmp (argv[i], "-F") == 0)
-      return true;
-  return false;
+  return reexec_from_sealed_copy (main_argv, environ, err);
 }
 
 int
@@ -695,6 +692,8 @@ main (int argc, char **argv)
   int c, optind_saved;
 
   clock_gettime (CLOCK_MONOTONIC, &started);
+  main_argv = argv;
+  runtime.reexec_sealed = reexec_sealed;
   /* An ordinary user's zones live in their runtime directory, as runc's do ($XDG_RUNTIME_DIR/runc);
      so do those of root in somebody's user namespace (rootless podman's), unless USER says root. */
   if ((geteuid () != 0 || (in_user_namespace () && !(getenv ("USER") && strcmp (getenv ("USER"), "root") == 0)))
@@ -776,9 +775,9 @@ main (int argc, char **argv)
   if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) && print_command_help (cmd))
     return 0;
 
-  /* Only these put a process of the runtime into a zone (its init, or the exec'd child). */
-  if (strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0
-      || (strcmp (cmd, "start") == 0 && argv_has_foreground (argc, argv)))
+  /* exec puts a process of the runtime into a zone: from a sealed copy.  A zone's init hands
+     over to the sealed last stage instead, or asks for the copy itself (reexec_sealed). */
+  if (strcmp (cmd, "exec") == 0)
     {
       zerr *err = NULL;
       if (reexec_from_sealed_copy (argv - optind_saved, environ, &err) < 0)

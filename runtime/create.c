@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 #include "hooks.h"
 #include "init.h"
+#include "last_stage.h"
 #include "lsm.h"
 #include "notify.h"
 #include "pid.h"
@@ -879,6 +880,7 @@ clone_zone_init (struct create *c, zerr **err)
         .console_fd = c->console_fd,
         .seccomp = c->filter,
         .create_hooks = has_create_hooks (c->config),
+        .last_stage = !last_stage_unfit (c->config),
       };
       close (c->sock_parent);
       zone_init_main (&a);
@@ -1197,7 +1199,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   };
   int ret;
 
-  if ((ret = read_bundle (&c, err)) < 0 || (ret = check_and_plan (&c, err)) < 0)
+  if ((ret = read_bundle (&c, err)) < 0 || (!o->restore && (ret = last_stage_or_sealed (rt, c.config, err)) < 0)
+      || (ret = check_and_plan (&c, err)) < 0)
     goto out;
   zone_debug (rt, "%s: config checked, bundle %s", id, c.bundle);
   if ((ret = record_zone (&c, err)) < 0 || (ret = reserve_cpu (&c, err)) < 0)

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "init.h"
 #include "hooks.h"
+#include "last_stage.h"
 #include "lsm.h"
 #include "process.h"
 #include "seccomp.h"
@@ -195,6 +196,13 @@ setup (struct init_args *a, char **exe, char **state, zerr **err)
   return process_find_executable (c->process, exe, err);
 }
 
+/* The first fd that is not the process's: stdio and the preserved or socket-activation fds are. */
+static int
+keep_from (const struct init_args *a)
+{
+  return 3 + (a->preserve_fds > a->listen_fds ? a->preserve_fds : a->listen_fds);
+}
+
 void
 zone_init_main (struct init_args *a)
 {
@@ -210,7 +218,7 @@ zone_init_main (struct init_args *a)
      as long as we wait). */
   {
     int keep[] = { a->sync_fd, a->state_dir_fd, a->console_fd };
-    close_fds_except (3 + (a->preserve_fds > a->listen_fds ? a->preserve_fds : a->listen_fds), keep, 3);
+    close_fds_except (keep_from (a), keep, 3);
   }
   umask (0);
   if (setup (a, &exe, &state, &err) < 0)
@@ -220,6 +228,21 @@ zone_init_main (struct init_args *a)
     }
   prctl (PR_SET_PDEATHSIG, 0);
   env = process_environment (a->config->process, a->listen_fds);
+  if (a->last_stage)
+    {
+      struct last_stage s = {
+        .sync_fd = a->sync_fd,
+        .state_dir_fd = a->state_dir_fd,
+        .keep_from = keep_from (a),
+        .seccomp = a->config->process->no_new_privileges ? a->seccomp : NULL,
+        .exe = exe,
+        .args = a->config->process->args,
+        .env = env,
+      };
+      last_stage_exec (&s, &err);
+      sync_send (a->sync_fd, SYNC_ERROR, err->code, err->msg);
+      _exit (1);
+    }
   if (sync_send (a->sync_fd, SYNC_READY, 0, NULL) < 0)
     _exit (1);
   close (a->sync_fd);
@@ -248,7 +271,7 @@ zone_init_main (struct init_args *a)
   close (fifo);
 
   /* Nothing of the runtime's reaches the zone but stdio and the preserved fds (CVE-2024-21626). */
-  cloexec_fds_from (3 + (a->preserve_fds > a->listen_fds ? a->preserve_fds : a->listen_fds));
+  cloexec_fds_from (keep_from (a));
   if (a->config->process->no_new_privileges && seccomp_filter_load (a->seccomp, &err) < 0)
     {
       fprintf (stderr, "zone: %s\n", err->msg);

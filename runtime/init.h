@@ -23,6 +23,7 @@ struct init_args
   scmp_filter_ctx seccomp;  /* NULL without linux.seccomp */
   bool create_hooks;        /* stop before pivot_root for the runtime's create hooks */
   bool placed;              /* SYNC_PLACED has come: we are in the zone's cgroups */
+  bool last_stage;          /* hand over to zone's last stage (runtime/last_stage.h) once set up */
 };
 
 /* Never returns: execs the zone's process or exits non-zero after reporting over sync_fd. */

@@ -13,6 +13,7 @@
 #include "runtime.h"
 #include "store.h"
 #include "image.h"
+#include "last_stage.h"
 #include "../spec/oci_image.h"
 #include "../cgroups/cgroup.h"
 #include "../util/argv.h"
@@ -392,6 +393,27 @@ write_definition (const struct zone_runtime *rt, const char *dir, const char *tm
   return 0;
 }
 
+/* Before anything of a defined zone is touched: the sealed re-exec its config may need starts
+   the command again, so it must come first. */
+static int
+seal_for_definition (const struct zone_runtime *rt, const char *dir, const char *config_text, zerr **err)
+{
+  cleanup_free char *text = NULL, *path = NULL;
+  cleanup_config struct zone_config *c = NULL;
+  int ret;
+
+  if (config_text == NULL)
+    {
+      path = path_join (dir, "config.json");
+      if ((ret = read_file_at (AT_FDCWD, path, &text, NULL, err)) < 0)
+        return ret;
+      config_text = text;
+    }
+  if ((ret = zone_config_parse ("config.json", config_text, &c, err)) < 0)
+    return ret;
+  return last_stage_or_sealed (rt, c, err);
+}
+
 /* Define zone id from template tmpl with config_text, mount its rootfs and create it; a failure
    at any step leaves nothing. */
 int
@@ -402,7 +424,8 @@ zone_create_from_template (const struct zone_runtime *rt, const char *id, const 
   struct zone_create_opts c = *o;
   int ret, lock;
 
-  if ((ret = store_validate_id (id, err)) < 0 || (ret = validate_template_name (tmpl, err)) < 0)
+  if ((ret = store_validate_id (id, err)) < 0 || (ret = validate_template_name (tmpl, err)) < 0
+      || (ret = seal_for_definition (rt, NULL, config_text, err)) < 0)
     return ret;
   state = path_join (rt->root, id);
   if (access (state, F_OK) == 0)
@@ -450,10 +473,10 @@ zone_boot (const struct zone_runtime *rt, const char *id, zerr **err)
         return zone_start (rt, id, err);
       if (strcmp (st->status, "stopped") != 0)
         return zerr_set (err, EBUSY, "start: `%s` is %s already", id, st->status);
-      if ((ret = zone_delete (rt, id, false, err)) < 0)
-        return ret;
     }
   zerr_free (&e);
+  if ((ret = seal_for_definition (rt, dir, NULL, err)) < 0 || (st && (ret = zone_delete (rt, id, false, err)) < 0))
+    return ret;
   if ((ret = mount_rootfs (rt, id, tmpl, err)) < 0 || (ret = zone_create (rt, id, &o, err)) < 0)
     return ret;
   return zone_start (rt, id, err);
@@ -541,6 +564,8 @@ zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, i
     return zerr_set (err, ENOENT, "start --foreground: `%s` is not a zone defined from a template here", id);
   if (strcmp (mode, "container") != 0 && strcmp (mode, "started") != 0)
     return zerr_set (err, EINVAL, "--notify: `%s` is not container or started", mode);
+  if ((ret = seal_for_definition (rt, dir, NULL, err)) < 0)
+    return ret;
   /* What a create --template or a crash left is made anew here, so that its init is our child. */
   if (zone_get_state (rt, id, &st, &e) == 0)
     {

@@ -30,6 +30,9 @@ struct zone_runtime
   const char *criu; /* --criu: the criu binary; NULL: found (runtime/checkpoint.c) */
   /* Where --debug lines go (level "debug"); NULL: nowhere. */
   void (*log) (const char *level, const char *msg);
+  /* Re-exec the command from its start out of a sealed copy of the runtime's binary (nothing
+     has been changed yet when it is called); returns only on failure.  NULL: not possible. */
+  int (*reexec_sealed) (zerr **err);
 };
 
 /* One --debug line, when rt->debug is set. */

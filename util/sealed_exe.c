@@ -35,6 +35,43 @@ add_seals (int fd)
     }
 }
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+/* A memfd that may be executed: with vm.memfd_noexec set, one made without MFD_EXEC could not
+   be (kernels before 6.3 refuse the flag: made without it there). */
+static int
+exec_memfd (const char *name)
+{
+  int fd = memfd_create (name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (fd < 0 && errno == EINVAL)
+    fd = memfd_create (name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  return fd;
+}
+
+int
+sealed_memfd (const char *name, const void *data, size_t len, zerr **err)
+{
+  cleanup_close int fd = exec_memfd (name);
+  size_t off = 0;
+
+  if (fd < 0)
+    return zerr_sys (err, "memfd_create for a sealed %s", name);
+  while (off < len)
+    {
+      ssize_t n = write (fd, (const char *) data + off, len - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return zerr_sys (err, "fill the sealed %s", name);
+      off += (size_t) n;
+    }
+  if (add_seals (fd) < 0)
+    return zerr_sys (err, "seal the %s", name);
+  return steal_fd (&fd);
+}
+
 int
 reexec_from_sealed_copy (char **argv, char **envp, zerr **err)
 {
@@ -47,7 +84,7 @@ reexec_from_sealed_copy (char **argv, char **envp, zerr **err)
   self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0 || fstat (self, &st) < 0)
     return zerr_sys (err, "open the runtime's own binary");
-  copy = memfd_create ("zone", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  copy = exec_memfd ("zone");
   if (copy < 0)
     return zerr_sys (err, "memfd_create for a sealed copy of the runtime");
   while (off < st.st_size)

@@ -184,6 +184,63 @@ EOF
   [ "$(sha256sum "$ZONE_BIN" | cut -d' ' -f1)" = "$before" ]
 }
 
+@test "a zone's process that execs /proc/self/exe reaches zone's sealed last stage, never the runtime's binary" {
+  own_rootfs
+  before=$(sha256sum "$ZONE_BIN" | cut -d' ' -f1)
+  # The attack's first step: a program whose interpreter is the exe of whoever execs it.
+  printf '#!/proc/self/exe\n' > "$ROOTFS/evil"
+  chmod 755 "$ROOTFS/evil"
+  set_args /evil
+  run -127 zone run ev
+  echo "$output"
+  [[ "$output" == *"zone-stage2: run by zone's init only"* ]]
+  # A created zone's init is the last stage already, from a sealed memfd.
+  set_idle
+  zone create ev2
+  pid=$(zone state ev2 | jq .pid)
+  [ "$(readlink /proc/$pid/exe)" = "/memfd:zone-stage2 (deleted)" ]
+  run sh -c "echo x >> /proc/$pid/exe"
+  [ "$status" -ne 0 ]
+  zone delete -f ev2
+  [ "$(sha256sum "$ZONE_BIN" | cut -d' ' -f1)" = "$before" ]
+}
+
+@test "an init that others could see while it is set up runs from a sealed copy of zone" {
+  set_idle
+  # No pid namespace of its own: every process of the host's sees the init during its setup.
+  cfg 'del(.linux.namespaces[] | select(.type == "pid"))'
+  zone create nopid
+  pid=$(zone state nopid | jq .pid)
+  [ "$(readlink /proc/$pid/exe)" = "/memfd:zone (deleted)" ]
+  zone start nopid
+  wait_for "zone exec nopid true"
+  zone delete -f nopid
+  # A startContainer hook runs in the init after the wait for start: the same.
+  cfg '.linux.namespaces += [{type: "pid"}] | .hooks = {startContainer: [{path: "/bin/true"}]}'
+  zone create hooked
+  pid=$(zone state hooked | jq .pid)
+  [ "$(readlink /proc/$pid/exe)" = "/memfd:zone (deleted)" ]
+  zone start hooked
+  zone delete -f hooked
+}
+
+@test "a seccomp filter loaded before the last stage (no noNewPrivileges) may deny execveat" {
+  set_args sh -c 'echo ran'
+  cfg '.process.noNewPrivileges = false
+       | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+                           syscalls: [{names: ["execveat"], action: "SCMP_ACT_ERRNO"}]}'
+  run zone run sc1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = ran ]
+  # with noNewPrivileges the last stage loads it, just before the exec
+  cfg '.process.noNewPrivileges = true'
+  set_args sh -c 'grep Seccomp: /proc/self/status'
+  run zone run sc2
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Seccomp:"*2* ]]
+}
+
 @test "exec into a paused zone is refused, as with runc; --ignore-paused starts it frozen" {
   start_idle ep
   zone pause ep
