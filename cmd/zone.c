@@ -689,7 +689,7 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   const char *cmd;
-  int c, optind_saved;
+  int c;
 
   clock_gettime (CLOCK_MONOTONIC, &started);
   main_argv = argv;
@@ -764,7 +764,6 @@ main (int argc, char **argv)
       return 1;
     }
   cmd = argv[optind];
-  optind_saved = optind;
   argc -= optind;
   argv += optind;
   /* 0, not 1: glibc's getopt starts afresh only then, so that each command's flags may also come
@@ -775,14 +774,6 @@ main (int argc, char **argv)
   if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) && print_command_help (cmd))
     return 0;
 
-  /* exec puts a process of the runtime into a zone: from a sealed copy.  A zone's init hands
-     over to the sealed last stage instead, or asks for the copy itself (reexec_sealed). */
-  if (strcmp (cmd, "exec") == 0)
-    {
-      zerr *err = NULL;
-      if (reexec_from_sealed_copy (argv - optind_saved, environ, &err) < 0)
-        return fail (&err);
-    }
   if (strcmp (cmd, "create") == 0 && create_names_template (argc, argv))
     return cmd_create_template (argc, argv);
   if (strcmp (cmd, "create") == 0)

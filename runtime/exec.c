@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "lsm.h"
 #include "pid.h"
+#include "last_stage.h"
 #include "process.h"
 #include "seccomp.h"
 #include "terminal.h"
@@ -200,7 +201,12 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
     return zerr_set (err, EPIPE, "the runtime went away");
   if (x->ns_flags & CLONE_NEWCGROUP && (ret = wait_placed (x, err)) < 0)
     return ret;
-  if (x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME) && setns (x->zone_pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+  /* Through our own /proc: the zone's has no /proc/self for us, who are outside its pid
+     namespace (the process, forked into it, inherits the value). */
+  if ((ret = process_apply_oom_score_adj (p, err)) < 0)
+    return ret;
+  /* pid and time apply to our children: the process the last stage forks. */
+  if (x->ns_flags && setns (x->zone_pidfd, x->ns_flags) < 0)
     return zerr_sys (err, "join the zone's namespaces");
   if ((x->ns_flags & CLONE_NEWUSER || x->in_userns) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return zerr_sys (err, "become root in the zone's user namespace");
@@ -208,78 +214,104 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
   if (fchdir (x->root_fd) < 0 || chroot (".") < 0)
     return zerr_sys (err, "enter the zone's root");
   close (x->root_fd);
+  /* The pty on fds 0-2; the process makes it its controlling terminal (the last stage). */
   if (x->console_fd >= 0)
     {
-      if ((ret = terminal_setup_in_zone (x->console_fd, p, err)) < 0)
+      if ((ret = terminal_attach_in_zone (x->console_fd, p, err)) < 0)
         return ret;
       close (x->console_fd);
     }
-  if ((ret = process_apply_rlimits (p, err)) < 0 || (ret = process_apply_oom_score_adj (p, err)) < 0
-      || (ret = process_apply_scheduling (p, err)) < 0)
+  if ((ret = process_apply_rlimits (p, err)) < 0 || (ret = process_apply_scheduling (p, err)) < 0)
     return ret;
   if (x->config->has_personality && personality (x->config->personality) < 0)
     return zerr_sys (err, "linux.personality: personality");
   if ((ret = process_apply_memory_merge (x->config, err)) < 0)
     return ret;
-  if ((ret = lsm_set_exec_labels (p, err)) < 0)
-    return ret;
   if ((ret = process_enter_cwd (p->cwd, "cwd", err)) < 0 || (ret = wait_placed (x, err)) < 0)
     return ret;
-  if (!p->no_new_privileges && (ret = seccomp_filter_load (x->seccomp, err)) < 0)
-    return ret;
-  if ((ret = process_apply_identity (p, err)) < 0)
-    return ret;
-  return process_find_executable (p, exe, err);
+  return process_find_executable_as_user (p, exe, err);
 }
 
-/* The child: report a setup error over report_fd; its closing at execve says all went well. */
+/* The child: set up in the zone outside its pid namespace, it execs zone's last stage, which
+   forks the process into the zone (runtime/last_stage.h).  So nothing of the zone ever sees
+   the runtime's binary.  Errors go to report_fd as "E<why>". */
 __attribute__ ((noreturn)) static void
 exec_child_main (struct exec_child *x)
 {
   cleanup_free char *exe = NULL;
   zerr *err = NULL;
-  char **env;
 
-  if (setup_child (x, &exe, &err) < 0)
-    goto fail;
-  env = process_environment (x->config->process, 0);
-  cloexec_fds_from (3 + x->opts->preserve_fds);
-  if (x->config->process->no_new_privileges && seccomp_filter_load (x->seccomp, &err) < 0)
-    goto fail;
-  execve (exe, x->config->process->args, env);
-  process_exec_error (&err, exe, errno);
-fail:
+  if (setup_child (x, &exe, &err) == 0)
+    {
+      struct last_stage_process s = {
+        .report_fd = x->report_fd,
+        .keep_from = 3 + x->opts->preserve_fds,
+        .process = x->config->process,
+        .seccomp = x->seccomp,
+        .exe = exe,
+        .env = process_environment (x->config->process, 0),
+      };
+      last_stage_exec_process (&s, &err);
+    }
+  write_all (x->report_fd, "E", 1);
   write_all (x->report_fd, err->msg, strlen (err->msg));
   _exit (127);
 }
 
-/* Wait for the child's execve: the report pipe closes on success or carries the reason. */
+/* The child's report: "P<pid>\n" once the process is forked, then EOF at its exec; "E<why>" from
+   whichever failed.  *pid is the process's, or 0 when none was made. */
 static int
-wait_exec (int report_fd, pid_t pid, zerr **err)
+wait_exec (int report_fd, pid_t child, pid_t *pid, zerr **err)
 {
   char buf[4096];
+  size_t len = 0;
   ssize_t n;
-  do
-    n = read (report_fd, buf, sizeof buf - 1);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  waitpid (pid, NULL, 0);
-  return zerr_set (err, EINVAL, "exec failed: %s", buf);
+  char *e;
+
+  *pid = 0;
+  for (;;)
+    {
+      n = read (report_fd, buf + len, sizeof buf - 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || (len += (size_t) n) == sizeof buf - 1)
+        break;
+    }
+  buf[len] = '\0';
+  waitpid (child, NULL, 0);
+  if (buf[0] == 'P')
+    *pid = (pid_t) strtol (buf + 1, NULL, 10);
+  e = buf[0] == 'E' ? buf : strstr (buf, "\nE");
+  if (e)
+    {
+      e += e[0] == 'E' ? 1 : 2;
+      e[strcspn (e, "\n")] = '\0';
+      if (*pid > 0)
+        waitpid (*pid, NULL, 0);
+      return zerr_set (err, EINVAL, "exec failed: %s", e);
+    }
+  if (*pid <= 0)
+    return zerr_set (err, EPIPE, "exec failed: the process's setup ended without a word");
+  return 0;
 }
 
 /* Our error ret, unless the child reported one of its own before it went (the reason ours
    followed from). */
 static int
-child_reason (int report_fd, pid_t pid, int ret, zerr **err)
+child_reason (int report_fd, pid_t child, int ret, zerr **err)
 {
   zerr *said = NULL;
-  int r = wait_exec (report_fd, pid, &said);
+  pid_t pid;
+  int r = wait_exec (report_fd, child, &pid, &said);
 
-  if (r == 0)
+  if (r == 0 || said->code == EPIPE)
     {
-      waitpid (pid, NULL, 0);
+      if (pid > 0)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+        }
+      zerr_free (&said);
       return ret;
     }
   zerr_free (err);
@@ -300,7 +332,7 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
   int go[2] = { -1, -1 }, report[2] = { -1, -1 }, ret, ns_flags;
   bool in_userns = false;
   char path[64];
-  pid_t pid;
+  pid_t child, pid = 0;
 
   bool frozen;
 
@@ -356,9 +388,6 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
       ns_flags &= ~CLONE_NEWUSER;
       in_userns = true;
     }
-  /* pid and time namespaces take effect for our children only: join them here. */
-  if (ns_flags & (CLONE_NEWPID | CLONE_NEWTIME) && setns (zone_pidfd, ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
-    return zerr_sys (err, "join the zone's pid namespace");
   if ((ret = seccomp_filter_build (config->seccomp, &filter, err)) < 0)
     return ret;
   /* go: a socket, so that telling a child that already failed and went is EPIPE, not SIGPIPE */
@@ -372,8 +401,8 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
      before it could exec and tell us). */
   if (strcmp (st->status, "paused") != 0)
     cgroup_fd = cgroup_clone_target (st->cgroup_paths);
-  pid = clone_pidfd (0, &child_pidfd, &cgroup_fd);
-  if (pid == 0)
+  child = clone_pidfd (0, &child_pidfd, &cgroup_fd);
+  if (child == 0)
     {
       close (go[1]);
       close (report[0]);
@@ -387,7 +416,7 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
   close (go[0]);
   close (report[1]);
   seccomp_release (filter);
-  if (pid < 0)
+  if (child < 0)
     {
       ret = zerr_sys (err, "clone");
       goto out;
@@ -400,19 +429,22 @@ zone_exec (const struct zone_runtime *rt, const char *id, const struct zone_exec
   if (send (go[1], "g", 1, MSG_NOSIGNAL) != 1)
     {
       ret = zerr_sys (err, "start the process");
-      ret = child_reason (report[0], pid, ret, err);
+      ret = child_reason (report[0], child, ret, err);
       goto out;
     }
-  if (!frozen && cgroup_fd < 0 && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
+  if (!frozen && cgroup_fd < 0 && (ret = cgroup_enter (st->cgroup_paths, child, err)) < 0)
     {
-      kill (pid, SIGKILL);
-      ret = child_reason (report[0], pid, ret, err);
+      kill (child, SIGKILL);
+      ret = child_reason (report[0], child, ret, err);
       goto out;
     }
   /* Not sent when it has gone already: wait_exec reads why. */
   send (go[1], "p", 1, MSG_NOSIGNAL);
-  if ((ret = wait_exec (report[0], pid, err)) < 0)
+  if ((ret = wait_exec (report[0], child, &pid, err)) < 0)
     goto out;
+  /* The process is our child (the last stage forked it with CLONE_PARENT). */
+  cleanup_closep (&child_pidfd);
+  child_pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (frozen && (ret = cgroup_enter (st->cgroup_paths, pid, err)) < 0)
     {
       kill (pid, SIGKILL);

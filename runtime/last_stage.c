@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "last_stage.h"
 #include "stage2/stage2.h"
+#include "process.h"
 #include "sync.h"
 #include "../util/cleanup.h"
 #include "../util/sealed_exe.h"
@@ -71,49 +72,118 @@ export_filter (scmp_filter_ctx ctx, unsigned *flags, zerr **err)
   return steal_fd (&fd);
 }
 
-static void
-fmt_int (char *buf, size_t size, long v)
+/* Exec the stage (a sealed memfd) with argv; the fds in pass stay open across it. */
+static int
+exec_stage (char **argv, char **env, const int *pass, size_t n_pass, zerr **err)
 {
-  snprintf (buf, size, "%ld", v);
+  cleanup_close int stage = -1;
+  char fdpath[64];
+
+  stage = sealed_memfd ("zone-stage2", zone_stage2_start, (size_t) (zone_stage2_end - zone_stage2_start), err);
+  if (stage < 0)
+    return stage;
+  for (size_t i = 0; i < n_pass; i++)
+    if (pass[i] >= 0 && fcntl (pass[i], F_SETFD, 0) < 0)
+      return zerr_sys (err, "pass fds to the last stage");
+  syscall (SYS_execveat, stage, "", argv, env, AT_EMPTY_PATH);
+  /* A seccomp filter loaded already (without noNewPrivileges) may allow execve only. */
+  snprintf (fdpath, sizeof fdpath, "/proc/self/fd/%d", stage);
+  execve (fdpath, argv, env);
+  return zerr_sys (err, "exec zone's last stage");
+}
+
+/* argv: the mode's n_fixed arguments (filled by the caller), then args. */
+static char **
+stage_argv (size_t n_fixed, char **args)
+{
+  size_t n = 0;
+  char **argv;
+
+  while (args[n])
+    n++;
+  argv = xmalloc0 ((n_fixed + n + 1) * sizeof *argv);
+  memcpy (argv + n_fixed, args, n * sizeof *argv);
+  return argv;
 }
 
 int
 last_stage_exec (const struct last_stage *s, zerr **err)
 {
-  cleanup_close int stage = -1, filter = -1;
-  char nums[5][16], fdpath[64];
+  cleanup_close int filter = -1;
+  char nums[5][16];
   unsigned flags = 0;
-  size_t n = 0;
-  cleanup_free char **argv = NULL;
+  cleanup_free char **argv = stage_argv (STAGE2_INIT_PROCESS, s->args);
 
-  stage = sealed_memfd ("zone-stage2", zone_stage2_start, (size_t) (zone_stage2_end - zone_stage2_start), err);
-  if (stage < 0)
-    return stage;
   if (s->seccomp && (filter = export_filter (s->seccomp, &flags, err)) < 0)
     return filter;
-  fmt_int (nums[0], sizeof nums[0], s->sync_fd);
-  fmt_int (nums[1], sizeof nums[1], s->state_dir_fd);
-  fmt_int (nums[2], sizeof nums[2], s->keep_from);
-  fmt_int (nums[3], sizeof nums[3], filter);
-  fmt_int (nums[4], sizeof nums[4], flags);
-  while (s->args[n])
-    n++;
-  argv = xmalloc0 ((STAGE2_ARGV_PROCESS + n + 1) * sizeof *argv);
-  argv[0] = (char *) "zone-stage2";
-  argv[STAGE2_ARGV_SYNC_FD] = nums[0];
-  argv[STAGE2_ARGV_DIR_FD] = nums[1];
-  argv[STAGE2_ARGV_KEEP_FROM] = nums[2];
-  argv[STAGE2_ARGV_SECCOMP_FD] = nums[3];
-  argv[STAGE2_ARGV_SECCOMP_FLAGS] = nums[4];
-  argv[STAGE2_ARGV_EXE] = (char *) s->exe;
-  memcpy (argv + STAGE2_ARGV_PROCESS, s->args, n * sizeof *argv);
-  /* What the stage uses stays open across its exec; it closes them itself. */
-  if (fcntl (s->sync_fd, F_SETFD, 0) < 0 || fcntl (s->state_dir_fd, F_SETFD, 0) < 0
-      || (filter >= 0 && fcntl (filter, F_SETFD, 0) < 0))
-    return zerr_sys (err, "pass fds to the last stage");
-  syscall (SYS_execveat, stage, "", argv, s->env, AT_EMPTY_PATH);
-  /* A seccomp filter loaded already (without noNewPrivileges) may allow execve only. */
-  snprintf (fdpath, sizeof fdpath, "/proc/self/fd/%d", stage);
-  execve (fdpath, argv, s->env);
-  return zerr_sys (err, "exec zone's last stage");
+  snprintf (nums[0], sizeof nums[0], "%d", s->sync_fd);
+  snprintf (nums[1], sizeof nums[1], "%d", s->state_dir_fd);
+  snprintf (nums[2], sizeof nums[2], "%d", s->keep_from);
+  snprintf (nums[3], sizeof nums[3], "%d", filter);
+  snprintf (nums[4], sizeof nums[4], "%u", flags);
+  argv[0] = (char *) STAGE2_INIT;
+  argv[STAGE2_INIT_SYNC_FD] = nums[0];
+  argv[STAGE2_INIT_DIR_FD] = nums[1];
+  argv[STAGE2_INIT_KEEP_FROM] = nums[2];
+  argv[STAGE2_INIT_SECCOMP_FD] = nums[3];
+  argv[STAGE2_INIT_SECCOMP_FLAGS] = nums[4];
+  argv[STAGE2_INIT_EXE] = (char *) s->exe;
+  {
+    int pass[] = { s->sync_fd, s->state_dir_fd, filter };
+    return exec_stage (argv, s->env, pass, 3, err);
+  }
+}
+
+int
+last_stage_exec_process (const struct last_stage_process *s, zerr **err)
+{
+  const struct zone_process *p = s->process;
+  cleanup_close int filter = -1;
+  cleanup_free char *groups = NULL, *apparmor = NULL, *caps = NULL;
+  cleanup_free char **argv = stage_argv (STAGE2_EXEC_PROCESS, p->args);
+  char nums[8][16];
+  unsigned flags = 0;
+  size_t len = 0;
+
+  if (s->seccomp && (filter = export_filter (s->seccomp, &flags, err)) < 0)
+    return filter;
+  groups = xmalloc0 (p->n_additional_gids * 11 + 1);
+  for (size_t i = 0; i < p->n_additional_gids; i++)
+    len += (size_t) sprintf (groups + len, "%s%u", i ? "," : "", p->additional_gids[i]);
+  if (p->caps.present)
+    {
+      uint64_t m[5];
+      process_cap_masks (p, m);
+      if (asprintf (&caps, "%llx,%llx,%llx,%llx,%llx", (unsigned long long) m[0], (unsigned long long) m[1],
+                    (unsigned long long) m[2], (unsigned long long) m[3], (unsigned long long) m[4]) < 0)
+        abort ();
+    }
+  if (p->apparmor_profile && *p->apparmor_profile && asprintf (&apparmor, "exec %s", p->apparmor_profile) < 0)
+    abort ();
+  snprintf (nums[0], sizeof nums[0], "%d", s->report_fd);
+  snprintf (nums[1], sizeof nums[1], "%d", s->keep_from);
+  snprintf (nums[2], sizeof nums[2], "%d", filter);
+  snprintf (nums[3], sizeof nums[3], "%u", flags);
+  snprintf (nums[4], sizeof nums[4], "%u", p->uid);
+  snprintf (nums[5], sizeof nums[5], "%u", p->gid);
+  snprintf (nums[6], sizeof nums[6], "%d", p->has_umask ? (int) p->umask : -1);
+  argv[0] = (char *) STAGE2_EXEC;
+  argv[STAGE2_EXEC_REPORT_FD] = nums[0];
+  argv[STAGE2_EXEC_KEEP_FROM] = nums[1];
+  argv[STAGE2_EXEC_SECCOMP_FD] = nums[2];
+  argv[STAGE2_EXEC_SECCOMP_FLAGS] = nums[3];
+  argv[STAGE2_EXEC_NNP] = (char *) (p->no_new_privileges ? "1" : "0");
+  argv[STAGE2_EXEC_TTY] = (char *) (p->terminal ? "1" : "0");
+  argv[STAGE2_EXEC_UID] = nums[4];
+  argv[STAGE2_EXEC_GID] = nums[5];
+  argv[STAGE2_EXEC_GROUPS] = groups;
+  argv[STAGE2_EXEC_CAPS] = caps ? caps : (char *) "";
+  argv[STAGE2_EXEC_UMASK] = nums[6];
+  argv[STAGE2_EXEC_APPARMOR] = apparmor ? apparmor : (char *) "";
+  argv[STAGE2_EXEC_SELINUX] = p->selinux_label ? p->selinux_label : (char *) "";
+  argv[STAGE2_EXEC_EXE] = (char *) s->exe;
+  {
+    int pass[] = { s->report_fd, filter };
+    return exec_stage (argv, s->env, pass, 2, err);
+  }
 }

@@ -30,7 +30,22 @@ struct last_stage
   char **args, **env;
 };
 
-/* Exec the last stage.  Returns only on failure. */
+/* Exec the last stage (init mode).  Returns only on failure. */
 int last_stage_exec (const struct last_stage *s, zerr **err);
+
+/* zone exec's child: in the zone's namespaces (its pid namespace for children), root, in the
+   process's root and cwd, with its rlimits and terminal on fds 0-2. */
+struct last_stage_process
+{
+  int report_fd, keep_from; /* see stage2.h */
+  const struct zone_process *process; /* identity, caps, labels, terminal, args */
+  scmp_filter_ctx seccomp;            /* or NULL */
+  const char *exe;
+  char **env;
+};
+
+/* Exec the last stage (exec mode): it forks the process into the zone as a child of the
+   runtime's and reports its pid on report_fd.  Returns only on failure. */
+int last_stage_exec_process (const struct last_stage_process *s, zerr **err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -37,7 +38,8 @@ check_executable (const char *path)
     return -errno;
   if (S_ISDIR (st.st_mode))
     return -EISDIR;
-  if (!S_ISREG (st.st_mode) || access (path, X_OK) < 0)
+  /* AT_EACCESS: as the effective (file system) ids, which process_find_executable_as_user sets. */
+  if (!S_ISREG (st.st_mode) || faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
     return -EACCES;
   return 0;
 }
@@ -82,6 +84,33 @@ process_find_executable (const struct zone_process *p, char **out, zerr **err)
     }
   /* runc's words, which engines look for (podman: exit 127). */
   return zerr_set (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+int
+process_find_executable_as_user (const struct zone_process *p, char **out, zerr **err)
+{
+  gid_t *groups = NULL;
+  int ret;
+
+  /* The groups the process will have (it sets them again); uid and gid for file access only. */
+  if (p->n_additional_gids)
+    {
+      groups = xmalloc0 (p->n_additional_gids * sizeof (gid_t));
+      for (size_t i = 0; i < p->n_additional_gids; i++)
+        groups[i] = p->additional_gids[i];
+    }
+  if (setgroups (p->n_additional_gids, groups) < 0 && errno != EPERM)
+    {
+      free (groups);
+      return zerr_sys (err, "process.user.additionalGids: setgroups");
+    }
+  free (groups);
+  setfsgid (p->gid);
+  setfsuid (p->uid);
+  ret = process_find_executable (p, out, err);
+  setfsuid (0);
+  setfsgid (0);
+  return ret;
 }
 
 int
@@ -157,6 +186,22 @@ cap_list_has (char **list, cap_value_t cap)
         return 1;
     }
   return 0;
+}
+
+void
+process_cap_masks (const struct zone_process *p, uint64_t masks[5])
+{
+  char **lists[5] = CAP_LISTS (p);
+  for (int l = 0; l < 5; l++)
+    {
+      masks[l] = 0;
+      for (size_t i = 0; lists[l] && lists[l][i]; i++)
+        {
+          cap_value_t v;
+          if (cap_from_name (lists[l][i], &v) == 0 && v >= 0 && v < 64)
+            masks[l] |= 1ULL << v;
+        }
+    }
 }
 
 /* Needs CAP_SETPCAP in the effective set: done while still root. */

@@ -3,6 +3,7 @@
 #define ZONE_RUNTIME_PROCESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../spec/config.h"
@@ -12,6 +13,8 @@
 /* runc's text for a process that cannot be executed: exec: "NAME": reason. Returns -errnum. */
 int process_exec_error (zerr **err, const char *name, int errnum);
 int process_find_executable (const struct zone_process *p, char **out, zerr **err);
+/* The same, looked up with the process's uid, gid and groups (by a caller that is root). */
+int process_find_executable_as_user (const struct zone_process *p, char **out, zerr **err);
 int process_apply_rlimits (const struct zone_process *p, zerr **err);
 int process_apply_oom_score_adj (const struct zone_process *p, zerr **err);
 /* Supplementary groups, gid, uid, then the capability sets and no_new_privs. */
@@ -30,6 +33,8 @@ char **process_environment (const struct zone_process *p, int listen_fds);
 bool process_cap_known (const char *name);
 /* Check that every capability name is known: error names the JSON path. */
 int process_validate_caps (const struct zone_process *p, zerr **err);
+/* The five capability lists (bounding, effective, permitted, inheritable, ambient) as bit masks. */
+void process_cap_masks (const struct zone_process *p, uint64_t masks[5]);
 /* process.scheduler and process.ioPriority for the calling process. */
 int process_apply_scheduling (const struct zone_process *p, zerr **err);
 

@@ -109,6 +109,20 @@ terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err
 }
 
 int
+terminal_attach_in_zone (int console_fd, const struct zone_process *p, zerr **err)
+{
+  cleanup_close int slave = -1;
+  int ret;
+
+  if ((ret = open_and_send_pty ("/dev/ptmx", console_fd, p, &slave, err)) < 0)
+    return ret;
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave, fd) < 0)
+      return zerr_sys (err, "process.terminal: dup2");
+  return 0;
+}
+
+int
 terminal_for_restore (int console_fd, const struct zone_process *p, int *slave, zerr **err)
 {
   return open_and_send_pty ("/dev/ptmx", console_fd, p, slave, err);

@@ -13,6 +13,8 @@ int terminal_connect_socket (const char *path, zerr **err);
 /* Zone side: open a pty from the zone's /dev/ptmx, send the master over console_fd, and make the
    slave the controlling terminal and stdio of the calling process. */
 int terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err);
+/* The same, without making it the controlling terminal (exec: the process it forks does). */
+int terminal_attach_in_zone (int console_fd, const struct zone_process *p, zerr **err);
 /* Runtime side of a restore: a pty of the host's, its master sent over console_fd; *slave is
    what CRIU gives the restored zone in place of the terminal it had. */
 int terminal_for_restore (int console_fd, const struct zone_process *p, int *slave, zerr **err);

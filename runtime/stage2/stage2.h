@@ -1,17 +1,40 @@
-/* The contract between a zone's init and zone's last stage (runtime/stage2/stage2.c), which
-   the init execs from a sealed memfd: its argv, and the one message it sends. */
+/* The contract between zone and its last stage (runtime/stage2/stage2.c), which zone execs from
+   a sealed memfd: the two modes' argv, and the messages the stage sends. */
 #ifndef ZONE_RUNTIME_STAGE2_H
 #define ZONE_RUNTIME_STAGE2_H
 
-/* argv[0] is a name only; the numbers are decimal; the zone's process is argv[STAGE2_ARGV_PROCESS] onward and
-   its environment is the stage's own. */
-#define STAGE2_ARGV_SYNC_FD 1       /* the init's end of the sync socket: READY goes there */
-#define STAGE2_ARGV_DIR_FD 2        /* the zone's state directory, where exec.fifo is */
-#define STAGE2_ARGV_KEEP_FROM 3     /* fds from this one on are closed at the final exec */
-#define STAGE2_ARGV_SECCOMP_FD 4    /* a filter (struct sock_filter[]) to load last, or -1 */
-#define STAGE2_ARGV_SECCOMP_FLAGS 5 /* seccomp(2) flags for it */
-#define STAGE2_ARGV_EXE 6           /* the program, as the init found it */
-#define STAGE2_ARGV_PROCESS 7       /* process.args[0] */
+/* argv[0] names the mode; numbers are decimal unless said; the zone's process's args follow the
+   mode's fixed ones, and the stage's environment is the process's. */
+
+/* init: a zone's init, set up; READY goes to the sync socket, then the wait on exec.fifo. */
+#define STAGE2_INIT "zone-stage2"
+#define STAGE2_INIT_SYNC_FD 1       /* the init's end of the sync socket */
+#define STAGE2_INIT_DIR_FD 2        /* the zone's state directory, where exec.fifo is */
+#define STAGE2_INIT_KEEP_FROM 3     /* fds from this one on are closed at the final exec */
+#define STAGE2_INIT_SECCOMP_FD 4    /* a filter (struct sock_filter[]) to load last, or -1 */
+#define STAGE2_INIT_SECCOMP_FLAGS 5 /* seccomp(2) flags for it */
+#define STAGE2_INIT_EXE 6           /* the program, as the init found it */
+#define STAGE2_INIT_PROCESS 7       /* process.args[0] */
+
+/* exec: zone exec's child, in the zone's namespaces (its pid namespace for children only), root,
+   its root and cwd the process's.  The report fd gets "P<pid>\n" once the process is forked,
+   and "E<why>\n" from whichever fails; it closes at the process's exec. */
+#define STAGE2_EXEC "zone-stage2-exec"
+#define STAGE2_EXEC_REPORT_FD 1
+#define STAGE2_EXEC_KEEP_FROM 2
+#define STAGE2_EXEC_SECCOMP_FD 3
+#define STAGE2_EXEC_SECCOMP_FLAGS 4
+#define STAGE2_EXEC_NNP 5      /* 1: noNewPrivileges, and the filter loads last; 0: before the identity */
+#define STAGE2_EXEC_TTY 6      /* 1: fd 0 becomes the controlling terminal of a new session */
+#define STAGE2_EXEC_UID 7
+#define STAGE2_EXEC_GID 8
+#define STAGE2_EXEC_GROUPS 9   /* additional gids, comma-separated; "" none */
+#define STAGE2_EXEC_CAPS 10    /* "" to leave them, else five hex masks: bounding,effective,permitted,inheritable,ambient */
+#define STAGE2_EXEC_UMASK 11   /* -1: 022 */
+#define STAGE2_EXEC_APPARMOR 12 /* "exec PROFILE" for attr/apparmor/exec, or "" */
+#define STAGE2_EXEC_SELINUX 13  /* the label for attr/exec, or "" */
+#define STAGE2_EXEC_EXE 14
+#define STAGE2_EXEC_PROCESS 15
 
 /* sync.h's SYNC_READY (checked where both are seen). */
 #define STAGE2_SYNC_READY 2

@@ -2,6 +2,7 @@
 # zone exec and zone ps, and that a zone cannot reach the runtime's binary (CVE-2019-5736).
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 start_idle() {
   set_idle
@@ -193,7 +194,7 @@ EOF
   set_args /evil
   run -127 zone run ev
   echo "$output"
-  [[ "$output" == *"zone-stage2: run by zone's init only"* ]]
+  [[ "$output" == *"zone-stage2: run by zone only"* ]]
   # A created zone's init is the last stage already, from a sealed memfd.
   set_idle
   zone create ev2
@@ -239,6 +240,41 @@ EOF
   run zone run sc2
   [ "$status" -eq 0 ]
   [[ "$output" == *"Seccomp:"*2* ]]
+}
+
+@test "exec applies the process's oomScoreAdj, umask, user, groups and capabilities (set up outside the zone's pid namespace)" {
+  cfg '.process.oomScoreAdj = 321 | .process.user = {uid: 1000, gid: 1000, additionalGids: [10, 20], umask: 18}
+       | .process.noNewPrivileges = true
+       | .process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"],
+                                  permitted: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"]}'
+  start_idle oo
+  run zone exec oo sh -c 'cat /proc/self/oom_score_adj; umask; id -u; id -g; id -G; grep -E "^Cap(Bnd|Eff|Prm|Amb)|NoNewPrivs" /proc/self/status'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 321 ]
+  [ "${lines[1]}" = 0022 ]
+  [ "${lines[2]}" = 1000 ]
+  [ "${lines[3]}" = 1000 ]
+  [ "${lines[4]}" = "1000 10 20" ]
+  # CAP_CHOWN (0) and CAP_KILL (5) bound; CAP_KILL effective, permitted and ambient
+  [[ "$output" == *"CapPrm:	0000000000000020"* ]]
+  [[ "$output" == *"CapEff:	0000000000000020"* ]]
+  [[ "$output" == *"CapBnd:	0000000000000021"* ]]
+  [[ "$output" == *"CapAmb:	0000000000000020"* ]]
+  [[ "$output" == *"NoNewPrivs:	1"* ]]
+}
+
+@test "exec looks the program up in \$PATH as the process's user" {
+  own_rootfs
+  mkdir -p "$ROOTFS/opt/a" "$ROOTFS/opt/b"
+  printf '#!/bin/sh\necho root-only\n' > "$ROOTFS/opt/a/hello"
+  printf '#!/bin/sh\necho for-all\n' > "$ROOTFS/opt/b/hello"
+  chmod 700 "$ROOTFS/opt/a/hello"
+  chmod 755 "$ROOTFS/opt/b/hello"
+  start_idle pl
+  [ "$(zone exec --env PATH=/opt/a:/opt/b:/bin pl hello)" = root-only ]
+  # uid 1000 may not run /opt/a/hello: the next one in $PATH, as execvp would
+  [ "$(zone exec --user 1000:1000 --env PATH=/opt/a:/opt/b:/bin pl hello)" = for-all ]
 }
 
 @test "exec into a paused zone is refused, as with runc; --ignore-paused starts it frozen" {
