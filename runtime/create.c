@@ -35,7 +35,6 @@
 #include <poll.h>
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -721,7 +720,7 @@ new_state (const struct create *c)
 {
   const struct zone_config *config = c->config;
   struct zone_state *st = xmalloc0 (sizeof *st);
-  struct passwd *pw = getpwuid (geteuid ());
+  cleanup_free char *passwd = NULL, *owner = NULL;
 
   st->oci_version = xstrdup (ZONE_OCI_VERSION);
   st->id = xstrdup (c->id);
@@ -729,7 +728,10 @@ new_state (const struct create *c)
   st->bundle = xstrdup (c->bundle);
   st->rootfs = xstrdup (c->rootfs);
   st->created = now_rfc3339 ();
-  st->owner = xstrdup (pw ? pw->pw_name : "");
+  /* The owner's name as /etc/passwd has it (as runc looks it up), without NSS. */
+  if (read_file_at (AT_FDCWD, "/etc/passwd", &passwd, NULL, NULL) == 0)
+    owner = passwd_field (passwd, geteuid (), 0);
+  st->owner = xstrdup (owner ? owner : "");
   if (config->n_annotations)
     {
       st->annotations = xmalloc0 (config->n_annotations * sizeof (struct zone_kv));

@@ -326,6 +326,12 @@ process_enter_cwd (const char *cwd, const char *field, zerr **err)
 char *
 passwd_home (const char *passwd, uid_t uid)
 {
+  return passwd_field (passwd, uid, 5);
+}
+
+char *
+passwd_field (const char *passwd, uid_t uid, int field)
+{
   cleanup_free char *copy = xstrdup (passwd);
   char *save = NULL;
 
@@ -346,8 +352,8 @@ passwd_home (const char *passwd, uid_t uid)
         continue;
       errno = 0;
       v = strtoul (f[2], &end, 10);
-      if (errno == 0 && *end == '\0' && v == (unsigned long) uid && f[5][0] != '\0')
-        return xstrdup (f[5]);
+      if (errno == 0 && *end == '\0' && v == (unsigned long) uid && f[field][0] != '\0')
+        return xstrdup (f[field]);
     }
   return NULL;
 }

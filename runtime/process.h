@@ -25,6 +25,8 @@ int process_apply_identity (const struct zone_process *p, zerr **err);
 int process_enter_cwd (const char *cwd, const char *field, zerr **err);
 /* The home directory of uid in the text of a passwd file, or NULL when uid is not listed. */
 char *passwd_home (const char *passwd, uid_t uid);
+/* Field `field` (0 the name ... 6 the shell; 0 to 6) of uid's line in passwd's text, or NULL. */
+char *passwd_field (const char *passwd, uid_t uid, int field);
 /* The environment to exec with: env plus HOME when it is missing (from the zone's /etc/passwd,
    "/" when the user is not there, as runc does), and LISTEN_FDS/LISTEN_PID
    when listen_fds systemd sockets are passed on. */

@@ -1,4 +1,4 @@
-/* The zone's passwd file -> HOME. */
+/* A passwd file -> HOME (the zone's), the name (the state's owner). */
 #define _GNU_SOURCE
 #include "unit.h"
 #include "../../runtime/process.h"
@@ -38,5 +38,12 @@ main (void)
   CHECK (home_is ("", 0, NULL));
   /* a uid field that is not a number never matches */
   CHECK (home_is ("x:x:0abc:0::/nope:/bin/sh\n", 0, NULL));
+  /* the state's owner: the name field */
+  {
+    char *n = passwd_field (pw, 1000, 0), *none = passwd_field (pw, 4242, 0);
+    CHECK (n && strcmp (n, "app") == 0);
+    CHECK (none == NULL);
+    free (n);
+  }
   UNIT_DONE ();
 }
