@@ -31,7 +31,7 @@ HEADERS    := $(wildcard cmd/*.h util/*.h spec/*.h rootfs/*.h cgroups/*.h netns/
 .PHONY: all deps deps-bench deps-vm deps-fuzz install demo bench bench-governor bench-checkpoint bench-density check check-v2 check-unit check-asan \
         check-integration check-engines fuzz clean
 
-all: $(BUILD)/zone
+all: $(BUILD)/zone $(BUILD)/zone-full
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -59,8 +59,21 @@ $(BUILD)/asan/libzone.a: $(SAN_OBJS)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/zone: $(wildcard cmd/*.c) $(BUILD)/libzone.a $(HEADERS)
-	$(CC) $(ALL_CFLAGS) $(wildcard cmd/*.c) $(BUILD)/libzone.a -Wl,--as-needed $(PKG_LIBS) -o $@
+# zone: static, without the netlink, nftables and sd-bus parts, which it hands to zone-full, the
+# same program linked dynamically with everything (runtime/full.h).
+LIBEXECDIR  ?= $(PREFIX)/libexec/zone
+ABSENT_SRCS := netns/absent/rtnl_nat.c cgroups/absent/sdbus.c
+CORE_OBJS   := $(filter-out $(BUILD)/obj/netns/rtnl.o $(BUILD)/obj/netns/nat.o $(BUILD)/obj/cgroups/systemd.o,$(LIB_OBJS)) \
+               $(ABSENT_SRCS:%.c=$(BUILD)/obj/%.o)
+CORE_LIBS   := -lyajl_s -lseccomp -lcap
+
+$(BUILD)/zone: $(wildcard cmd/*.c) $(CORE_OBJS) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -DZONE_CORE -DZONE_LIBEXECDIR='"$(LIBEXECDIR)"' -static $(wildcard cmd/*.c) $(CORE_OBJS) \
+	  $(CORE_LIBS) -o $@
+
+$(BUILD)/zone-full: $(wildcard cmd/*.c) $(BUILD)/libzone.a $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -DZONE_LIBEXECDIR='"$(LIBEXECDIR)"' $(wildcard cmd/*.c) $(BUILD)/libzone.a -Wl,--as-needed \
+	  $(PKG_LIBS) -o $@
 
 # Static: they run inside zones made from the busybox rootfs.
 $(BUILD)/tests/%: tests/helpers/static/%.c
@@ -100,8 +113,12 @@ $(BUILD)/bench/touchmem: bench/touchmem.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
-# What `make install` puts in place: stripped, so the sealed copy made at each create is small.
-$(BUILD)/bench/zone: $(BUILD)/zone
+# What `make install` puts in place: stripped (zone-full beside zone, where zone finds it).
+$(BUILD)/bench/zone: $(BUILD)/zone $(BUILD)/bench/zone-full
+	@mkdir -p $(dir $@)
+	strip -o $@ $<
+
+$(BUILD)/bench/zone-full: $(BUILD)/zone-full
 	@mkdir -p $(dir $@)
 	strip -o $@ $<
 
@@ -124,12 +141,13 @@ bench-checkpoint: deps-bench
 	@bench/checkpoint
 
 # The CPU governor's cost per zone and its reaction time, at 10 to 2,000 zones (bench/README.md).
-bench-governor: deps-bench $(BUILD)/zone
+bench-governor: deps-bench $(BUILD)/zone $(BUILD)/zone-full
 	@bench/governor
 
 # zone, and the systemd units that run defined zones and the governor (docs/templates.md).
-install: $(BUILD)/zone
+install: $(BUILD)/zone $(BUILD)/zone-full
 	install -D -s -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
+	install -D -s -m 0755 $(BUILD)/zone-full $(DESTDIR)$(LIBEXECDIR)/zone-full
 	@mkdir -p $(DESTDIR)$(UNITDIR)
 	for u in units/*.service.in; do \
 	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); \
@@ -146,11 +164,11 @@ check-unit: $(UNIT_BINS)
 check-asan: $(UNIT_SAN)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/unit/run $(UNIT_SAN)
 
-check-integration: $(BUILD)/zone $(TEST_HELPERS)
+check-integration: $(BUILD)/zone $(BUILD)/zone-full $(TEST_HELPERS)
 	@tests/integration/run
 
 # zone under podman, containerd and dockerd (ZONE_ENGINES picks some of them).
-check-engines: $(BUILD)/zone
+check-engines: $(BUILD)/zone $(BUILD)/zone-full
 	@tests/engines/run
 
 check: deps

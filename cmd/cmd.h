@@ -19,6 +19,8 @@ int bad_flag (const char *cmd, char **argv);
 int usage_error (const char *fmt, const char *arg);
 /* --preserve-fds N: 0 or -1 after reporting. */
 int parse_preserve_fds (const char *arg, int *out);
+/* Exec zone-full (runtime/full.h) with argv.  Returns only on failure. */
+int exec_zone_full (char **argv, char **envp, zerr **err);
 /* Take the id from argv[optind]. */
 int need_id (int argc, char **argv, const char *cmd, const char **id);
 

@@ -670,6 +670,14 @@ reexec_sealed (zerr **err)
   return reexec_from_sealed_copy (main_argv, environ, err);
 }
 
+#ifdef ZONE_CORE
+static int
+reexec_full (zerr **err)
+{
+  return exec_zone_full (main_argv, environ, err);
+}
+#endif
+
 int
 main (int argc, char **argv)
 {
@@ -694,6 +702,9 @@ main (int argc, char **argv)
   clock_gettime (CLOCK_MONOTONIC, &started);
   main_argv = argv;
   runtime.reexec_sealed = reexec_sealed;
+#ifdef ZONE_CORE
+  runtime.reexec_full = reexec_full;
+#endif
   /* An ordinary user's zones live in their runtime directory, as runc's do ($XDG_RUNTIME_DIR/runc);
      so do those of root in somebody's user namespace (rootless podman's), unless USER says root. */
   if ((geteuid () != 0 || (in_user_namespace () && !(getenv ("USER") && strcmp (getenv ("USER"), "root") == 0)))
@@ -810,6 +821,15 @@ main (int argc, char **argv)
     return cmd_events (argc, argv);
   if (strcmp (cmd, "governor") == 0)
     return cmd_governor (argc, argv);
+  /* CRIU's commands move networks: zone-full's. */
+  if (runtime.reexec_full
+      && (strcmp (cmd, "checkpoint") == 0 || strcmp (cmd, "restore") == 0 || strcmp (cmd, "clone") == 0
+          || strcmp (cmd, "migrate") == 0))
+    {
+      zerr *err = NULL;
+      runtime.reexec_full (&err);
+      return fail (&err);
+    }
   if (strcmp (cmd, "checkpoint") == 0)
     return cmd_checkpoint (argc, argv);
   if (strcmp (cmd, "restore") == 0)

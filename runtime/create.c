@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 #include "hooks.h"
 #include "init.h"
+#include "full.h"
 #include "last_stage.h"
 #include "lsm.h"
 #include "notify.h"
@@ -1201,8 +1202,8 @@ zone_create_internal (const struct zone_runtime *rt, const char *id, const struc
   };
   int ret;
 
-  if ((ret = read_bundle (&c, err)) < 0 || (!o->restore && (ret = last_stage_or_sealed (rt, c.config, err)) < 0)
-      || (ret = check_and_plan (&c, err)) < 0)
+  if ((ret = read_bundle (&c, err)) < 0 || (ret = zone_full_if (rt, zone_config_needs_full (rt, c.config), err)) < 0
+      || (!o->restore && (ret = last_stage_or_sealed (rt, c.config, err)) < 0) || (ret = check_and_plan (&c, err)) < 0)
     goto out;
   zone_debug (rt, "%s: config checked, bundle %s", id, c.bundle);
   if ((ret = record_zone (&c, err)) < 0 || (ret = reserve_cpu (&c, err)) < 0)

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "internal.h"
+#include "full.h"
 #include "hooks.h"
 #include "pid.h"
 #include "store.h"
@@ -375,6 +376,9 @@ delete_without_state (const struct zone_runtime *rt, const char *id, zerr **err)
   cleanup_strv char **dirs = NULL;
   int ret;
 
+  /* Its NAT rules, lease and bridge may be left: netlink and nftables. */
+  if ((ret = zone_full_if (rt, true, err)) < 0)
+    return ret;
   if (rt->cgroup_manager == ZONE_CGROUP_CGROUPFS && cgroup_zone_path (NULL, name, &path, NULL) == 0)
     {
       dirs = cgroup_existing (path);
@@ -412,6 +416,13 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
       return ret;
     }
   state_refresh_status (dirfd, st);
+  {
+    /* Its bridge networking goes with it: netlink and nftables. */
+    cleanup_net struct zone_net net = { 0 };
+    bool bridge = zone_net_parse_annotations (st->annotations, st->n_annotations, true, &net, NULL) == 0 && net.bridge;
+    if ((ret = zone_full_if (rt, bridge, err)) < 0)
+      return ret;
+  }
   if (strcmp (st->status, "stopped") != 0)
     {
       if (!force && strcmp (st->status, "created") != 0)
@@ -458,7 +469,7 @@ zone_release_network (const struct zone_runtime *rt, const char *id, zerr **err)
     return ret;
   if (zone_net_parse_annotations (st->annotations, st->n_annotations, true, &net, NULL) < 0 || !net.bridge)
     return 0;
-  if ((ret = zone_net_teardown (rt->root, id, &net, st->net_veth, err)) < 0)
+  if ((ret = zone_full_if (rt, true, err)) < 0 || (ret = zone_net_teardown (rt->root, id, &net, st->net_veth, err)) < 0)
     return ret;
   /* Told to the state, so that delete does not tear it down a second time. */
   for (size_t i = 0; i < st->n_annotations; i++)

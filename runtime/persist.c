@@ -13,6 +13,7 @@
 #include "runtime.h"
 #include "store.h"
 #include "image.h"
+#include "full.h"
 #include "last_stage.h"
 #include "../spec/oci_image.h"
 #include "../cgroups/cgroup.h"
@@ -393,10 +394,10 @@ write_definition (const struct zone_runtime *rt, const char *dir, const char *tm
   return 0;
 }
 
-/* Before anything of a defined zone is touched: the sealed re-exec its config may need starts
-   the command again, so it must come first. */
+/* Before anything of a defined zone is touched: the re-exec its config may need (zone-full, a
+   sealed copy) starts the command again, so it must come first. */
 static int
-seal_for_definition (const struct zone_runtime *rt, const char *dir, const char *config_text, zerr **err)
+prepare_for_definition (const struct zone_runtime *rt, const char *dir, const char *config_text, zerr **err)
 {
   cleanup_free char *text = NULL, *path = NULL;
   cleanup_config struct zone_config *c = NULL;
@@ -410,6 +411,8 @@ seal_for_definition (const struct zone_runtime *rt, const char *dir, const char 
       config_text = text;
     }
   if ((ret = zone_config_parse ("config.json", config_text, &c, err)) < 0)
+    return ret;
+  if ((ret = zone_full_if (rt, zone_config_needs_full (rt, c), err)) < 0)
     return ret;
   return last_stage_or_sealed (rt, c, err);
 }
@@ -425,7 +428,7 @@ zone_create_from_template (const struct zone_runtime *rt, const char *id, const 
   int ret, lock;
 
   if ((ret = store_validate_id (id, err)) < 0 || (ret = validate_template_name (tmpl, err)) < 0
-      || (ret = seal_for_definition (rt, NULL, config_text, err)) < 0)
+      || (ret = prepare_for_definition (rt, NULL, config_text, err)) < 0)
     return ret;
   state = path_join (rt->root, id);
   if (access (state, F_OK) == 0)
@@ -475,7 +478,7 @@ zone_boot (const struct zone_runtime *rt, const char *id, zerr **err)
         return zerr_set (err, EBUSY, "start: `%s` is %s already", id, st->status);
     }
   zerr_free (&e);
-  if ((ret = seal_for_definition (rt, dir, NULL, err)) < 0 || (st && (ret = zone_delete (rt, id, false, err)) < 0))
+  if ((ret = prepare_for_definition (rt, dir, NULL, err)) < 0 || (st && (ret = zone_delete (rt, id, false, err)) < 0))
     return ret;
   if ((ret = mount_rootfs (rt, id, tmpl, err)) < 0 || (ret = zone_create (rt, id, &o, err)) < 0)
     return ret;
@@ -564,7 +567,7 @@ zone_serve (const struct zone_runtime *rt, const char *id, const char *notify, i
     return zerr_set (err, ENOENT, "start --foreground: `%s` is not a zone defined from a template here", id);
   if (strcmp (mode, "container") != 0 && strcmp (mode, "started") != 0)
     return zerr_set (err, EINVAL, "--notify: `%s` is not container or started", mode);
-  if ((ret = seal_for_definition (rt, dir, NULL, err)) < 0)
+  if ((ret = prepare_for_definition (rt, dir, NULL, err)) < 0)
     return ret;
   /* What a create --template or a crash left is made anew here, so that its init is our child. */
   if (zone_get_state (rt, id, &st, &e) == 0)

@@ -33,6 +33,9 @@ struct zone_runtime
   /* Re-exec the command from its start out of a sealed copy of the runtime's binary (nothing
      has been changed yet when it is called); returns only on failure.  NULL: not possible. */
   int (*reexec_sealed) (zerr **err);
+  /* The static build: re-exec the command from its start in zone-full (runtime/full.h);
+     returns only on failure.  NULL: this is zone-full (or all of zone is here). */
+  int (*reexec_full) (zerr **err);
 };
 
 /* One --debug line, when rt->debug is set. */

@@ -21,6 +21,7 @@ setup_file() {
   echo "$RL" > "$BATS_FILE_TMPDIR/rl"
   # the users' own copy of zone: the tree may sit where they cannot reach it (root's home)
   install -m 0755 "$ZONE_BIN" "$RL/zone"
+  install -m 0755 "$(dirname "$ZONE_BIN")/zone-full" "$RL/zone-full"
 }
 
 teardown_file() {
