@@ -38,6 +38,19 @@ main (void)
   CHECK (home_is ("", 0, NULL));
   /* a uid field that is not a number never matches */
   CHECK (home_is ("x:x:0abc:0::/nope:/bin/sh\n", 0, NULL));
+  /* capability lists as the last stage takes them: bit masks; unknown names are left out (the
+     config's validation refuses them first) */
+  {
+    char *bnd[] = { "CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN", NULL }, *eff[] = { "CAP_KILL", NULL };
+    char *amb[] = { "CAP_NET_BIND_SERVICE", "CAP_NOPE", NULL };
+    struct zone_process p = { .caps = { .bounding = bnd, .effective = eff, .permitted = eff, .ambient = amb } };
+    uint64_t m[5];
+    process_cap_masks (&p, m);
+    CHECK (m[0] == ((1ULL << 0) | (1ULL << 5) | (1ULL << 21)));
+    CHECK (m[1] == (1ULL << 5) && m[2] == (1ULL << 5));
+    CHECK (m[3] == 0);
+    CHECK (m[4] == (1ULL << 10));
+  }
   /* the state's owner: the name field */
   {
     char *n = passwd_field (pw, 1000, 0), *none = passwd_field (pw, 4242, 0);
