@@ -25,8 +25,10 @@ last_stage_unfit (const struct zone_config *c)
 {
   const struct zone_namespace *pid = zone_config_namespace (c, CLONE_NEWPID);
 
+  const struct zone_process *p = c->process;
+
   return pid == NULL || pid->path != NULL || c->n_hooks[ZONE_HOOK_START_CONTAINER] > 0
-         || (c->process && (c->process->apparmor_profile || c->process->selinux_label));
+         || (p && ((p->apparmor_profile && *p->apparmor_profile) || (p->selinux_label && *p->selinux_label)));
 }
 
 int
