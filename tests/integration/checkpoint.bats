@@ -259,7 +259,7 @@ count() {
   wait_for '[ "$(count 2>/dev/null || echo 0)" -ge 3 ]'
   [ "$(systemctl is-active zone-sdc.scope)" = active ]
   zs checkpoint --image-path "$IMG" sdc
-  wait_for "! systemctl is-active -q zone-sdc.scope"
+  wait_for "! systemctl is-active -q zone-sdc.scope" 30
   at=$(count)
   (cd "$BUNDLE" && zs restore -d --image-path "$IMG" sdc < /dev/null > /dev/null 2>&1)
   [ "$(zone_status sdc)" = running ]
@@ -276,5 +276,5 @@ count() {
     [ "$n" -eq 3 ] || { echo "$p is not the zone's" >&2; false; }
   done
   zs delete --force sdc
-  wait_for "! systemctl is-active -q zone-sdc.scope"
+  wait_for "! systemctl is-active -q zone-sdc.scope" 30
 }

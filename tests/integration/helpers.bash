@@ -33,10 +33,10 @@ own_rootfs() {
   cfg --arg r "$ROOTFS" '.root.path = $r'
 }
 
-# Wait until `cond` (a shell string) holds, up to 5 s.
+# Wait until `cond` (a shell string) holds, up to 5 s (or $2 s).
 wait_for() {
   local i
-  for i in $(seq 100); do
+  for i in $(seq $(( ${2:-5} * 20 ))); do
     eval "$1" && return 0
     sleep 0.05
   done
