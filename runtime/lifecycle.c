@@ -391,6 +391,19 @@ delete_without_state (const struct zone_runtime *rt, const char *id, zerr **err)
   return store_remove (rt->root, id, err);
 }
 
+/* Whether the zone's cgroup is a systemd scope it made (cgroup_destroy stops it). */
+static bool
+made_scope (const struct zone_state *st)
+{
+  for (size_t i = 0; st->cgroup_made && st->cgroup_made[i]; i++)
+    {
+      size_t len = strlen (st->cgroup_made[i]);
+      if (len > 6 && strcmp (st->cgroup_made[i] + len - 6, ".scope") == 0)
+        return true;
+    }
+  return false;
+}
+
 int
 zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **err)
 {
@@ -417,10 +430,11 @@ zone_delete (const struct zone_runtime *rt, const char *id, bool force, zerr **e
     }
   state_refresh_status (dirfd, st);
   {
-    /* Its bridge networking goes with it: netlink and nftables. */
+    /* Its bridge networking goes with it (netlink, nftables), and a systemd scope it made is
+       stopped (sd-bus): zone-full's. */
     cleanup_net struct zone_net net = { 0 };
     bool bridge = zone_net_parse_annotations (st->annotations, st->n_annotations, true, &net, NULL) == 0 && net.bridge;
-    if ((ret = zone_full_if (rt, bridge, err)) < 0)
+    if ((ret = zone_full_if (rt, bridge || made_scope (st), err)) < 0)
       return ret;
   }
   if (strcmp (st->status, "stopped") != 0)
