@@ -229,6 +229,9 @@ setup_child (struct exec_child *x, char **exe, zerr **err)
     return ret;
   if ((ret = process_enter_cwd (p->cwd, "cwd", err)) < 0 || (ret = wait_placed (x, err)) < 0)
     return ret;
+  /* The groups now (the process keeps them), so that the program is looked up with them. */
+  if ((ret = process_apply_groups (p, err)) < 0)
+    return ret;
   return process_find_executable_as_user (p, exe, err);
 }
 

@@ -141,17 +141,13 @@ last_stage_exec_process (const struct last_stage_process *s, zerr **err)
 {
   const struct zone_process *p = s->process;
   cleanup_close int filter = -1;
-  cleanup_free char *groups = NULL, *apparmor = NULL, *caps = NULL;
+  cleanup_free char *apparmor = NULL, *caps = NULL;
   cleanup_free char **argv = stage_argv (STAGE2_EXEC_PROCESS, p->args);
   char nums[8][16];
   unsigned flags = 0;
-  size_t len = 0;
 
   if (s->seccomp && (filter = export_filter (s->seccomp, &flags, err)) < 0)
     return filter;
-  groups = xmalloc0 (p->n_additional_gids * 11 + 1);
-  for (size_t i = 0; i < p->n_additional_gids; i++)
-    len += (size_t) sprintf (groups + len, "%s%u", i ? "," : "", p->additional_gids[i]);
   if (p->caps.present)
     {
       uint64_t m[5];
@@ -178,7 +174,6 @@ last_stage_exec_process (const struct last_stage_process *s, zerr **err)
   argv[STAGE2_EXEC_TTY] = (char *) (p->terminal ? "1" : "0");
   argv[STAGE2_EXEC_UID] = nums[4];
   argv[STAGE2_EXEC_GID] = nums[5];
-  argv[STAGE2_EXEC_GROUPS] = groups;
   argv[STAGE2_EXEC_CAPS] = caps ? caps : (char *) "";
   argv[STAGE2_EXEC_UMASK] = nums[6];
   argv[STAGE2_EXEC_APPARMOR] = apparmor ? apparmor : (char *) "";

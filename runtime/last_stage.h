@@ -34,7 +34,7 @@ struct last_stage
 int last_stage_exec (const struct last_stage *s, zerr **err);
 
 /* zone exec's child: in the zone's namespaces (its pid namespace for children), root, in the
-   process's root and cwd, with its rlimits and terminal on fds 0-2. */
+   process's root and cwd, with its rlimits, additional gids and terminal on fds 0-2. */
 struct last_stage_process
 {
   int report_fd, keep_from; /* see stage2.h */

@@ -87,24 +87,28 @@ process_find_executable (const struct zone_process *p, char **out, zerr **err)
 }
 
 int
-process_find_executable_as_user (const struct zone_process *p, char **out, zerr **err)
+process_apply_groups (const struct zone_process *p, zerr **err)
 {
-  gid_t *groups = NULL;
-  int ret;
+  cleanup_free gid_t *groups = NULL;
 
-  /* The groups the process will have (it sets them again); uid and gid for file access only. */
   if (p->n_additional_gids)
     {
       groups = xmalloc0 (p->n_additional_gids * sizeof (gid_t));
       for (size_t i = 0; i < p->n_additional_gids; i++)
         groups[i] = p->additional_gids[i];
     }
+  /* EPERM: setgroups is denied in a user namespace whose gid_map an ordinary user wrote. */
   if (setgroups (p->n_additional_gids, groups) < 0 && errno != EPERM)
-    {
-      free (groups);
-      return zerr_sys (err, "process.user.additionalGids: setgroups");
-    }
-  free (groups);
+    return zerr_sys (err, "process.user.additionalGids: setgroups");
+  return 0;
+}
+
+int
+process_find_executable_as_user (const struct zone_process *p, char **out, zerr **err)
+{
+  int ret;
+
+  /* uid and gid for file access only; the groups are the process's already. */
   setfsgid (p->gid);
   setfsuid (p->uid);
   ret = process_find_executable (p, out, err);
@@ -253,26 +257,12 @@ apply_caps (const struct zone_process *p, zerr **err)
 int
 process_apply_identity (const struct zone_process *p, zerr **err)
 {
-  gid_t *groups = NULL;
+  int ret;
 
-  if (p->caps.present)
-    {
-      int ret = drop_bounding (p, err);
-      if (ret < 0)
-        return ret;
-    }
-  if (p->n_additional_gids)
-    {
-      groups = xmalloc0 (p->n_additional_gids * sizeof (gid_t));
-      for (size_t i = 0; i < p->n_additional_gids; i++)
-        groups[i] = p->additional_gids[i];
-    }
-  if (setgroups (p->n_additional_gids, groups) < 0 && errno != EPERM)
-    {
-      free (groups);
-      return zerr_sys (err, "process.user.additionalGids: setgroups");
-    }
-  free (groups);
+  if (p->caps.present && (ret = drop_bounding (p, err)) < 0)
+    return ret;
+  if ((ret = process_apply_groups (p, err)) < 0)
+    return ret;
   /* Keep the permitted set across the uid change; the configured sets are applied right after. */
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return zerr_sys (err, "prctl PR_SET_KEEPCAPS");
@@ -282,12 +272,8 @@ process_apply_identity (const struct zone_process *p, zerr **err)
     return zerr_sys (err, "process.user.uid: setuid %u", p->uid);
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return zerr_sys (err, "prctl PR_SET_KEEPCAPS");
-  if (p->caps.present)
-    {
-      int ret = apply_caps (p, err);
-      if (ret < 0)
-        return ret;
-    }
+  if (p->caps.present && (ret = apply_caps (p, err)) < 0)
+    return ret;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return zerr_sys (err, "process.noNewPrivileges");
   if (p->has_umask)

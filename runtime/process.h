@@ -13,7 +13,10 @@
 /* runc's text for a process that cannot be executed: exec: "NAME": reason. Returns -errnum. */
 int process_exec_error (zerr **err, const char *name, int errnum);
 int process_find_executable (const struct zone_process *p, char **out, zerr **err);
-/* The same, looked up with the process's uid, gid and groups (by a caller that is root). */
+/* The same, looked up with the process's uid and gid as file system ids (by a caller that is
+   root and has set the process's groups: process_apply_groups). */
+/* process.user.additionalGids (setgroups; denied in some user namespaces, which is no error). */
+int process_apply_groups (const struct zone_process *p, zerr **err);
 int process_find_executable_as_user (const struct zone_process *p, char **out, zerr **err);
 int process_apply_rlimits (const struct zone_process *p, zerr **err);
 int process_apply_oom_score_adj (const struct zone_process *p, zerr **err);

@@ -91,24 +91,6 @@ open_and_send_pty (const char *ptmx, int console_fd, const struct zone_process *
 }
 
 int
-terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err)
-{
-  cleanup_close int slave = -1;
-  int ret;
-
-  if ((ret = open_and_send_pty ("/dev/ptmx", console_fd, p, &slave, err)) < 0)
-    return ret;
-  if (setsid () < 0)
-    return zerr_sys (err, "process.terminal: setsid");
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return zerr_sys (err, "process.terminal: make the pty the controlling terminal");
-  for (int fd = 0; fd < 3; fd++)
-    if (dup2 (slave, fd) < 0)
-      return zerr_sys (err, "process.terminal: dup2");
-  return 0;
-}
-
-int
 terminal_attach_in_zone (int console_fd, const struct zone_process *p, zerr **err)
 {
   cleanup_close int slave = -1;
@@ -119,6 +101,20 @@ terminal_attach_in_zone (int console_fd, const struct zone_process *p, zerr **er
   for (int fd = 0; fd < 3; fd++)
     if (dup2 (slave, fd) < 0)
       return zerr_sys (err, "process.terminal: dup2");
+  return 0;
+}
+
+int
+terminal_setup_in_zone (int console_fd, const struct zone_process *p, zerr **err)
+{
+  int ret;
+
+  if ((ret = terminal_attach_in_zone (console_fd, p, err)) < 0)
+    return ret;
+  if (setsid () < 0)
+    return zerr_sys (err, "process.terminal: setsid");
+  if (ioctl (0, TIOCSCTTY, 0) < 0)
+    return zerr_sys (err, "process.terminal: make the pty the controlling terminal");
   return 0;
 }
 

@@ -299,10 +299,9 @@ apply_identity (const struct exec_args *x)
 {
   char **argv = x->argv;
   unsigned uid = (unsigned) parse_int (argv[STAGE2_EXEC_UID]), gid = (unsigned) parse_int (argv[STAGE2_EXEC_GID]);
-  const char *caps = argv[STAGE2_EXEC_CAPS], *g = argv[STAGE2_EXEC_GROUPS];
+  const char *caps = argv[STAGE2_EXEC_CAPS];
   unsigned long long set[5] = { 0 }; /* bounding effective permitted inheritable ambient */
-  unsigned groups[64];
-  int n_groups = 0, um = parse_int (argv[STAGE2_EXEC_UMASK]);
+  int um = parse_int (argv[STAGE2_EXEC_UMASK]);
   long r;
 
   for (int i = 0; *caps && i < 5; i++)
@@ -320,16 +319,6 @@ apply_identity (const struct exec_args *x)
             break;
           FAIL_IF (r < 0, "process.capabilities.bounding: drop a capability", r);
         }
-  while (*g && n_groups < 64)
-    {
-      groups[n_groups++] = (unsigned) parse_int (g);
-      while (*g && *g != ',')
-        g++;
-      if (*g == ',')
-        g++;
-    }
-  r = SYS (setgroups, n_groups, groups);
-  FAIL_IF (r < 0 && r != -1 /* EPERM: setgroups denied in the user namespace */, "process.user.additionalGids: setgroups", r);
   /* Keep the permitted set across the uid change; the configured sets are applied right after. */
   SYS (prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0);
   r = SYS (setresgid, gid, gid, gid);

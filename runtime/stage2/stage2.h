@@ -27,14 +27,13 @@
 #define STAGE2_EXEC_NNP 5      /* 1: noNewPrivileges, and the filter loads last; 0: before the identity */
 #define STAGE2_EXEC_TTY 6      /* 1: fd 0 becomes the controlling terminal of a new session */
 #define STAGE2_EXEC_UID 7
-#define STAGE2_EXEC_GID 8
-#define STAGE2_EXEC_GROUPS 9   /* additional gids, comma-separated; "" none */
-#define STAGE2_EXEC_CAPS 10    /* "" to leave them, else five hex masks: bounding,effective,permitted,inheritable,ambient */
-#define STAGE2_EXEC_UMASK 11   /* -1: 022 */
-#define STAGE2_EXEC_APPARMOR 12 /* "exec PROFILE" for attr/apparmor/exec, or "" */
-#define STAGE2_EXEC_SELINUX 13  /* the label for attr/exec, or "" */
-#define STAGE2_EXEC_EXE 14
-#define STAGE2_EXEC_PROCESS 15
+#define STAGE2_EXEC_GID 8      /* (the additional gids are set before: the stage keeps them) */
+#define STAGE2_EXEC_CAPS 9     /* "" to leave them, else five hex masks: bounding,effective,permitted,inheritable,ambient */
+#define STAGE2_EXEC_UMASK 10   /* -1: 022 */
+#define STAGE2_EXEC_APPARMOR 11 /* "exec PROFILE" for attr/apparmor/exec, or "" */
+#define STAGE2_EXEC_SELINUX 12  /* the label for attr/exec, or "" */
+#define STAGE2_EXEC_EXE 13
+#define STAGE2_EXEC_PROCESS 14
 
 /* sync.h's SYNC_READY (checked where both are seen). */
 #define STAGE2_SYNC_READY 2

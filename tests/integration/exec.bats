@@ -264,6 +264,15 @@ EOF
   [[ "$output" == *"NoNewPrivs:	1"* ]]
 }
 
+@test "exec keeps every additional gid of the process, more than 64 too" {
+  cfg '.process.user = {uid: 1000, gid: 1000, additionalGids: [range(2000; 2070)]}'
+  start_idle mg
+  run zone exec mg id -G
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | wc -w)" -eq 71 ]
+  [[ " $output " == *" 2069 "* ]]
+}
+
 @test "exec looks the program up in \$PATH as the process's user" {
   own_rootfs
   mkdir -p "$ROOTFS/opt/a" "$ROOTFS/opt/b"
